@@ -1,0 +1,3 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/* ksoftirqd.c - not yet written. */
+#include "compiler.h"

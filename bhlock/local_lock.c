@@ -1,0 +1,3 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/* local_lock.c - not yet written. */
+#include "compiler.h"

@@ -1,0 +1,130 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * lockdep.h - the lock validator (lockdep-lite) and its hooks.
+ *
+ * With BHLOCK_DEBUG every lock type of bhlock (rt_mutex, local_lock_t, the BH lock, rqspinlock)
+ * calls these hooks. The validator keeps a held-lock stack per task, lock classes (one per
+ * initialisation site or per key) and a global class order graph, and reports:
+ *   AA           a task acquires a lock instance it already holds;
+ *   ABBA         acquiring B while holding A when the graph already has a path B -> ... -> A,
+ *                even if this run did not deadlock;
+ *   NESTED_BH    local_lock_nested_bh() outside a BH-disabled section, or in hardirq/NMI;
+ *   UNPINNED     this_cpu_ptr()/smp_processor_id() by a task that can migrate;
+ *   HELD_AT_EXIT a thread ends while holding a lock;
+ *   UNLOCK_ORDER a lock released that is not the most recently acquired one held;
+ *   BAD_UNLOCK   a lock released that the task does not hold;
+ *   ALLOC_IN_BH  malloc/calloc/realloc/free in BH, hardirq or NMI context under an RT profile;
+ *   VANILLA_BH   two tasks in BH sections on one CPU in the vanilla profile.
+ * Each report names both sites (file:line) where there are two. Reports go to stderr and to an
+ * optional hook (tests use it to catch them), and are counted.
+ *
+ * Without BHLOCK_DEBUG all hooks are empty inline functions and struct lockdep_map is empty.
+ *
+ * Context: any, including NMI (signal handlers). In NMI context the order graph is only updated if
+ * its lock can be taken without waiting.
+ */
+#ifndef BHLOCK_LOCKDEP_H
+#define BHLOCK_LOCKDEP_H
+
+#include "compiler.h"
+
+enum lockdep_report {
+	LOCKDEP_AA,
+	LOCKDEP_ABBA,
+	LOCKDEP_NESTED_BH,
+	LOCKDEP_UNPINNED,
+	LOCKDEP_HELD_AT_EXIT,
+	LOCKDEP_UNLOCK_ORDER,
+	LOCKDEP_BAD_UNLOCK,
+	LOCKDEP_ALLOC_IN_BH,
+	LOCKDEP_VANILLA_BH,
+	LOCKDEP_NR_REPORTS,
+};
+
+/* One static key per lock class, usually hidden in an init macro. */
+struct lock_class_key {
+	int id; /* 0 = not yet registered */
+};
+
+#define LOCKDEP_MAX_HELD 48
+
+#ifdef BHLOCK_DEBUG
+struct lockdep_map {
+	const char *name;
+	struct lock_class_key *key;
+};
+
+struct held_lock {
+	struct lockdep_map *map;
+	const char *site; /* file:line of the acquisition */
+	bool trylock;
+};
+
+/* Per-task validator state; lives inside struct task_struct. */
+struct lockdep_task {
+	int depth;
+	struct held_lock held[LOCKDEP_MAX_HELD];
+	int off;               /* >0 while the validator itself runs (no recursion) */
+	const char *next_site; /* set by guard() just before a class constructor */
+};
+
+void lockdep_init_map(struct lockdep_map *map, const char *name, struct lock_class_key *key);
+/* Before trying to take the lock (checks AA and ABBA, pushes on the held stack). */
+void lock_acquire(struct lockdep_map *map, bool trylock, const char *site);
+/* Undo lock_acquire() after a failed trylock or an rqspinlock error. */
+void lock_acquire_failed(struct lockdep_map *map);
+void lock_release(struct lockdep_map *map, const char *site);
+bool lockdep_is_held(const struct lockdep_map *map);
+void lockdep_assert_in_softirq(const char *site);
+void lockdep_assert_pinned(const char *site);
+/* Called by bhlock at thread exit. */
+void lockdep_task_exit(void);
+
+typedef void (*lockdep_report_fn)(enum lockdep_report kind, const char *text, void *arg);
+void lockdep_set_report_hook(lockdep_report_fn fn, void *arg);
+unsigned long lockdep_report_count(enum lockdep_report kind);
+unsigned long lockdep_report_total(void);
+/* Forget all classes and edges (tests only; no lock may be held anywhere). */
+void lockdep_reset(void);
+const char *lockdep_report_name(enum lockdep_report kind);
+void lockdep_report(enum lockdep_report kind, const char *fmt, ...) __printf(2, 3);
+
+#define LOCKDEP_ENABLED 1
+#else /* !BHLOCK_DEBUG */
+struct lockdep_map {
+};
+struct lockdep_task {
+};
+
+static inline void lockdep_init_map(struct lockdep_map *map, const char *name,
+				    struct lock_class_key *key)
+{
+	(void)map, (void)name, (void)key;
+}
+static inline void lock_acquire(struct lockdep_map *map, bool trylock, const char *site)
+{
+	(void)map, (void)trylock, (void)site;
+}
+static inline void lock_acquire_failed(struct lockdep_map *map)
+{
+	(void)map;
+}
+static inline void lock_release(struct lockdep_map *map, const char *site)
+{
+	(void)map, (void)site;
+}
+static inline void lockdep_assert_in_softirq(const char *site)
+{
+	(void)site;
+}
+static inline void lockdep_assert_pinned(const char *site)
+{
+	(void)site;
+}
+static inline void lockdep_task_exit(void)
+{
+}
+#define LOCKDEP_ENABLED 0
+#endif /* BHLOCK_DEBUG */
+
+#endif /* BHLOCK_LOCKDEP_H */
