@@ -123,6 +123,29 @@
 	}                                                                                          \
 	enum { class_##_name##_is_conditional = 0 }
 
+/* A guard with no lock object of its own (local_bh_disable, migrate_disable): guard(name)(). */
+#define DEFINE_LOCK_GUARD_0(_name, _lock, _unlock)                                                 \
+	typedef struct {                                                                           \
+		void *lock;                                                                        \
+	} class_##_name##_t;                                                                       \
+	static __always_inline void class_##_name##_destructor(class_##_name##_t *_T)              \
+	{                                                                                          \
+		if (_T->lock) {                                                                    \
+			_unlock;                                                                   \
+		}                                                                                  \
+	}                                                                                          \
+	static __always_inline void *class_##_name##_lock_ptr(class_##_name##_t *_T)               \
+	{                                                                                          \
+		return _T->lock;                                                                   \
+	}                                                                                          \
+	static __always_inline class_##_name##_t class_##_name##_constructor(void)                 \
+	{                                                                                          \
+		class_##_name##_t __t = { .lock = (void *)1 };                                     \
+		_lock;                                                                             \
+		return __t;                                                                        \
+	}                                                                                          \
+	enum { class_##_name##_is_conditional = 0 }
+
 #define guard(_name) CLASS(_name, __UNIQUE_ID(guard))
 
 #define __guard_ptr(_name) class_##_name##_lock_ptr

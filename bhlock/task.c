@@ -160,10 +160,14 @@ static void *bh_kthread_trampoline(void *arg)
 	int err = 0;
 
 	bh_task_set_comm(st->name);
-	if (st->opts.cpu >= 0)
-		err = bh_task_pin(st->opts.cpu);
-	if (!err && st->opts.policy != SCHED_OTHER)
+	/*
+	 * Priority before CPU: a thread that moved to a CPU busy with a real-time task while still
+	 * SCHED_OTHER would not run again until that task sleeps.
+	 */
+	if (st->opts.policy != SCHED_OTHER)
 		err = bh_task_setsched(st->opts.policy, st->opts.prio);
+	if (!err && st->opts.cpu >= 0)
+		err = bh_task_pin(st->opts.cpu);
 	st->err = err;
 	sem_post(&st->done);
 	if (err)

@@ -10,6 +10,7 @@
 #include <sys/wait.h>
 
 #include "test_util.h"
+#include "bhlock/profile.h"
 
 uint64_t tu_now_ns(void)
 {
@@ -100,4 +101,36 @@ int tu_run_in_child(void (*fn)(void *), void *arg, char *out, size_t outsz)
 	close(pipefd[0]);
 	waitpid(pid, &status, 0);
 	return status;
+}
+
+int tu_profile = -1;
+
+int tu_run_group_per_profile(const char *name, const struct CMUnitTest *tests, size_t n)
+{
+	static const enum bh_profile profiles[] = {
+		BH_PROFILE_VANILLA, BH_PROFILE_RT_BHLOCK, BH_PROFILE_RT_NESTED,
+	};
+	int failed = 0;
+
+	for (size_t i = 0; i < sizeof(profiles) / sizeof(profiles[0]); i++) {
+		char group[128];
+		int status;
+
+		snprintf(group, sizeof(group), "%s [%s]", name, bh_profile_name(profiles[i]));
+		fflush(NULL);
+		pid_t pid = fork();
+
+		if (pid == 0) {
+			tu_profile = (int)profiles[i];
+			if (bh_profile_set(profiles[i]))
+				_exit(99);
+			_exit(_cmocka_run_group_tests(group, tests, n, NULL, NULL) ? 1 : 0);
+		}
+		if (pid < 0 || waitpid(pid, &status, 0) < 0 || !WIFEXITED(status) ||
+		    WEXITSTATUS(status) != 0) {
+			fprintf(stderr, "%s: child failed (status %#x)\n", group, status);
+			failed++;
+		}
+	}
+	return failed;
 }

@@ -27,6 +27,18 @@ int tu_proc_prio(int tid);
  */
 int tu_run_in_child(void (*fn)(void *), void *arg, char *out, size_t outsz);
 
+/*
+ * Run a cmocka group once per locking profile, each in a forked child (the profile is chosen
+ * once per process). Return: the number of failed children (0 = all passed).
+ */
+int tu_run_group_per_profile(const char *name, const struct CMUnitTest *tests, size_t n);
+#define tu_run_per_profile(name, tests) tu_run_group_per_profile(name, tests, ARRAY_SIZE(tests))
+#ifndef ARRAY_SIZE
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+#endif
+/* The profile the current child runs (set by tu_run_group_per_profile). */
+extern int tu_profile;
+
 #define TU_SKIP_UNLESS_RT()                                                                        \
 	do {                                                                                       \
 		if (!tu_have_rt()) {                                                               \
