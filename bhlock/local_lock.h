@@ -28,6 +28,7 @@
 #include "preempt.h"
 #include "profile.h"
 #include "rt_mutex.h"
+#include "static_key.h"
 
 typedef struct {
 	struct rt_mutex lock; /* RT profiles: the per-CPU PI lock; its dep_map in all profiles */
@@ -63,15 +64,15 @@ void __local_unlock_nested_bh_slow(local_lock_t *l, const char *site);
 #define local_unlock(pl) __local_unlock((pl), BH_THIS_SITE)
 
 /*
- * The nested-BH fast path is inline: in release builds of vanilla and rt-bhlock it is one
- * predicted branch on the profile.
+ * The nested-BH fast path is inline: in release builds of vanilla and rt-bhlock it is a NOP
+ * (static_key.h).
  */
 static __always_inline void __local_lock_nested_bh(local_lock_t *pl, const char *site)
 {
 #ifdef BHLOCK_DEBUG
 	__local_lock_nested_bh_slow(pl, site);
 #else
-	if (unlikely(bh_profile() == BH_PROFILE_RT_NESTED))
+	if (bh_rt_nested_branch())
 		__local_lock_nested_bh_slow(pl, site);
 #endif
 }
@@ -81,7 +82,7 @@ static __always_inline void __local_unlock_nested_bh(local_lock_t *pl, const cha
 #ifdef BHLOCK_DEBUG
 	__local_unlock_nested_bh_slow(pl, site);
 #else
-	if (unlikely(bh_profile() == BH_PROFILE_RT_NESTED))
+	if (bh_rt_nested_branch())
 		__local_unlock_nested_bh_slow(pl, site);
 #endif
 }
@@ -92,7 +93,30 @@ static __always_inline void __local_unlock_nested_bh(local_lock_t *pl, const cha
 DEFINE_GUARD(local_lock, local_lock_t *, __local_lock(_T, __guard_site()),
 	     __local_unlock(_T, __guard_site()));
 DEFINE_GUARD_COND(local_lock, _try, __local_trylock(_T, __guard_site()));
-DEFINE_GUARD(local_lock_nested_bh, local_lock_t *, __local_lock_nested_bh(_T, __guard_site()),
-	     __local_unlock_nested_bh(_T, __guard_site()));
+/*
+ * The nested-BH guard holds NULL when nothing was taken (release builds outside rt-nested), so
+ * its destructor tests a register instead of reading the profile again.
+ */
+static __always_inline local_lock_t *__local_lock_nested_bh_guard(local_lock_t *pl,
+								 const char *site)
+{
+#ifdef BHLOCK_DEBUG
+	__local_lock_nested_bh_slow(pl, site);
+	return pl;
+#else
+	if (!bh_rt_nested_branch())
+		return NULL;
+	__local_lock_nested_bh_slow(pl, site);
+	return pl;
+#endif
+}
+DEFINE_CLASS(local_lock_nested_bh, local_lock_t *,
+	     if (_T) __local_unlock_nested_bh_slow(_T, __guard_site()),
+	     __local_lock_nested_bh_guard(_T, __guard_site()), local_lock_t *_T)
+static __always_inline void *class_local_lock_nested_bh_lock_ptr(local_lock_t **p)
+{
+	return (void *)*p;
+}
+enum { class_local_lock_nested_bh_is_conditional = 0 };
 
 #endif /* BHLOCK_LOCAL_LOCK_H */

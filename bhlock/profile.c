@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "profile.h"
+#include "static_key.h"
 
 enum bh_profile __bh_profile = BH_PROFILE_VANILLA;
 static bool bh_profile_frozen;
@@ -20,6 +21,10 @@ int bh_profile_set(enum bh_profile p)
 		return -EINVAL;
 	if (__atomic_load_n(&bh_profile_frozen, __ATOMIC_ACQUIRE) && p != __bh_profile)
 		return -EBUSY;
+	int err = bh_static_keys_set_rt_nested(p == BH_PROFILE_RT_NESTED);
+
+	if (err)
+		return err;
 	__bh_profile = p;
 	return 0;
 }
