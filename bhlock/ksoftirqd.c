@@ -123,7 +123,7 @@ int bhlock_start(void)
 	for_each_possible_cpu(cpu) {
 		struct ksoftirqd_cpu *k = &ksoftirqd[cpu];
 		struct epoll_event ev = { .events = EPOLLIN, .data.ptr = NULL };
-		char name[TASK_COMM_LEN];
+		char name[32];
 
 		k->epfd = epoll_create1(EPOLL_CLOEXEC);
 		k->wakefd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
