@@ -52,6 +52,11 @@ static __always_inline struct task_struct *get_current(void)
 {
 	struct task_struct *t = &__bh_current_task;
 
+	/*
+	 * An empty asm: GCC 12 with ASan+UBSan emits the null check of a TLS address as a jump on
+	 * flags left by an unrelated instruction, reporting null pointers that are not there.
+	 */
+	__asm__("" : "+r"(t));
 	if (unlikely(!t->initialized))
 		__bh_task_init(t);
 	return t;
