@@ -32,9 +32,25 @@ static void bh_task_exit(void *arg)
 	t->slot = 0;
 }
 
+/*
+ * A forked child is a new process with one thread: the copied task table names threads that do
+ * not exist there, and the copied current->tid is the parent's (a PI futex needs the real one).
+ */
+static void bh_task_atfork_child(void)
+{
+	struct task_struct *t = &__bh_current_task;
+
+	for (int i = 1; i < BH_MAX_TASKS; i++)
+		if (bh_tasks[i] != t)
+			bh_tasks[i] = NULL;
+	if (t->initialized)
+		t->tid = (int)syscall(SYS_gettid);
+}
+
 static void bh_task_key_init(void)
 {
 	pthread_key_create(&bh_task_key, bh_task_exit);
+	pthread_atfork(NULL, NULL, bh_task_atfork_child);
 }
 
 static int bh_task_slot_alloc(struct task_struct *t)

@@ -259,7 +259,8 @@ static void test_local_lock_and_trylock_reentry(void **state)
 	scoped_cond_guard(local_lock_try, fail(), &test_llock) {
 		assert_true(this_cpu_ptr(&test_llock)->acquired);
 	}
-	assert_false(this_cpu_ptr(&test_llock)->acquired);
+	for (int cpu = 0; cpu < nr_cpu_ids; cpu++)
+		assert_false(per_cpu_ptr(&test_llock, cpu)->acquired);
 }
 
 int main(void)
