@@ -17,5 +17,7 @@
 #include "nmi.h"
 #include "local_lock.h"
 #include "rqspinlock.h"
+#include "pcpu_freelist.h"
+#include "nolock_pool.h"
 
 #endif

@@ -155,14 +155,24 @@ static __always_inline bool lpm_read_retry(const struct lpm_trie *trie, unsigned
 {
 	if (tries >= LPM_READ_RETRIES)
 		return false;
+#ifdef BH_TSAN
+	/* ThreadSanitizer does not model fences: a read-modify-write gives it the same order. */
+	return (start & 1) ||
+	       __atomic_fetch_add((unsigned int *)&trie->seq, 0, __ATOMIC_ACQ_REL) != start;
+#else
 	__atomic_thread_fence(__ATOMIC_ACQUIRE);
 	return (start & 1) || __atomic_load_n(&trie->seq, __ATOMIC_RELAXED) != start;
+#endif
 }
 
 static void lpm_write_begin(struct lpm_trie *trie)
 {
+#ifdef BH_TSAN
+	__atomic_fetch_add(&trie->seq, 1, __ATOMIC_SEQ_CST);
+#else
 	__atomic_store_n(&trie->seq, trie->seq + 1, __ATOMIC_RELAXED);
 	__atomic_thread_fence(__ATOMIC_RELEASE);
+#endif
 }
 
 static void lpm_write_end(struct lpm_trie *trie)
