@@ -29,7 +29,8 @@ static void bh_task_exit(void *arg)
 	lockdep_task_exit();
 	if (t->slot > 0)
 		__atomic_store_n(&bh_tasks[t->slot], NULL, __ATOMIC_RELEASE);
-	t->slot = 0;
+	/* Other tasks may still be reading this task through the table (rqspinlock's ABBA scan). */
+	__atomic_store_n(&t->slot, 0, __ATOMIC_RELAXED);
 }
 
 /*
