@@ -7,22 +7,20 @@
 #include "profile.h"
 #include "lockdep.h"
 
-DEFINE_PER_CPU(struct softirq_ctrl, softirq_ctrl);
-
+#ifdef BHLOCK_DEBUG
 static struct lock_class_key bh_lock_key;
+#endif
+
+/* Every CPU's copy starts from this template, so every BH lock has one class from the start. */
+DEFINE_PER_CPU(struct softirq_ctrl, softirq_ctrl) = {
+#ifdef BHLOCK_DEBUG
+	.lock = { .dep_map = { .name = "softirq_ctrl.lock", .key = &bh_lock_key } },
+#endif
+};
 
 static struct softirq_ctrl *bh_ctrl(int cpu)
 {
-	struct softirq_ctrl *ctrl = per_cpu_ptr(&softirq_ctrl, cpu);
-
-#ifdef BHLOCK_DEBUG
-	/* Give every CPU's BH lock one class, named like the kernel's. */
-	if (unlikely(!ctrl->lock.dep_map.key))
-		lockdep_init_map(&ctrl->lock.dep_map, "softirq_ctrl.lock", &bh_lock_key);
-#else
-	(void)bh_lock_key;
-#endif
-	return ctrl;
+	return per_cpu_ptr(&softirq_ctrl, cpu);
 }
 
 /* A task's first BH level: bind to the CPU, count, and in rt-bhlock take the BH lock. */
