@@ -24,12 +24,16 @@ build() { # dir, meson options...
 run() { # dir, suite, [wrapper]
   local dir=$1 suite=$2 wrapper=${3:-}
   echo "== $suite tests in $dir"
+  rm -f "$dir"/meson-logs/testlog*.json
   if [ -n "$wrapper" ]; then
     meson test -C "$dir" --suite "$suite" --print-errorlogs --wrapper "$wrapper" || status=1
   else
     meson test -C "$dir" --suite "$suite" --print-errorlogs || status=1
   fi
-  logs+=("$dir/meson-logs/testlog.json")
+  # meson names the log after the wrapper when there is one (testlog-setarch.json).
+  local log
+  log=$(ls -t "$dir"/meson-logs/testlog*.json 2>/dev/null | head -n 1)
+  logs+=("${log:-$dir/meson-logs/testlog.json}")
 }
 
 mkdir -p build
