@@ -114,7 +114,8 @@ static void test_bh_entry_blocks_only_with_bh_lock(void **state)
 	int seen = run_lab(&lab);
 	uint64_t wait = lab.high_in_bh - lab.high_start;
 
-	print_message("high waited %.1f ms to enter BH; low seen at prio %d\n", wait / 1e6, seen);
+	print_message("[%s] high task waited %.1f ms to enter BH; low task seen at prio %d\n",
+		      bh_profile_name(tu_profile), wait / 1e6, seen);
 	if (tu_profile == BH_PROFILE_RT_BHLOCK) {
 		assert_true(wait > 200 * MS); /* the rest of the low task's 400 ms section */
 		assert_true(lab.high_in_bh >= lab.low_exit_at);
@@ -137,8 +138,9 @@ static void test_shared_nested_lock_waits_for_its_section_only(void **state)
 	uint64_t bh_wait = lab.high_in_bh - lab.high_start;
 	uint64_t total = lab.high_done - lab.high_start;
 
-	print_message("high: BH entry after %.1f ms, done after %.1f ms; low seen at prio %d\n",
-		      bh_wait / 1e6, total / 1e6, seen);
+	print_message("[%s] both take one nested-BH lock: high task entered BH after %.1f ms, "
+		      "had the lock after %.1f ms; low task seen at prio %d\n",
+		      bh_profile_name(tu_profile), bh_wait / 1e6, total / 1e6, seen);
 	assert_int_equal(seen, HIGH_PRIO); /* boosted in both RT profiles */
 	if (tu_profile == BH_PROFILE_RT_BHLOCK) {
 		/* Blocked for the low task's whole BH section, lock and all. */
