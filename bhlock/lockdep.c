@@ -38,6 +38,7 @@
 #include <sys/syscall.h>
 
 #include "lockdep.h"
+#include "sigsafe_fmt.h"
 #include "preempt.h"
 #include "task.h"
 
@@ -119,215 +120,10 @@ static const char *const ld_titles[LOCKDEP_NR_REPORTS] = {
 	[LOCKDEP_VANILLA_BH] = "two tasks in BH sections on one CPU (vanilla profile)",
 };
 
-/* ---------------------------------------------------------------------------------------------
- * A formatter that cannot allocate: enough of printf for the reports.
- */
-struct ld_buf {
-	char *s;
-	size_t cap; /* usable bytes, the tail of the array is kept for the truncation mark */
-	size_t len;
-	bool truncated;
-};
-
-#define LD_TRUNC_MARK "\n[... report truncated]\n"
-
-static void ld_buf_init(struct ld_buf *b, char *s, size_t size)
-{
-	b->s = s;
-	b->cap = size - sizeof(LD_TRUNC_MARK) - 1;
-	b->len = 0;
-	b->truncated = false;
-}
-
-static void ld_putc(struct ld_buf *b, char c)
-{
-	if (b->len < b->cap)
-		b->s[b->len++] = c;
-	else
-		b->truncated = true;
-}
-
-static void ld_putsn(struct ld_buf *b, const char *s, size_t max)
-{
-	if (!s)
-		s = "(null)";
-	for (size_t i = 0; i < max && s[i]; i++)
-		ld_putc(b, s[i]);
-}
-
-static void ld_puts(struct ld_buf *b, const char *s)
-{
-	ld_putsn(b, s, (size_t)-1);
-}
-
-static void ld_pad(struct ld_buf *b, char c, int n)
-{
-	while (n-- > 0)
-		ld_putc(b, c);
-}
-
-static void ld_put_num(struct ld_buf *b, unsigned long long v, bool neg, unsigned int base,
-		       bool upper, int width, int prec, bool left, bool zero, const char *prefix)
-{
-	const char *digits = upper ? "0123456789ABCDEF" : "0123456789abcdef";
-	char tmp[24];
-	int n = 0, plen = prefix ? (int)strlen(prefix) : 0;
-
-	do {
-		tmp[n++] = digits[v % base];
-		v /= base;
-	} while (v);
-	int zeros = prec > n ? prec - n : 0;
-	int body = n + zeros + plen + (neg ? 1 : 0);
-
-	if (!left && !zero)
-		ld_pad(b, ' ', width - body);
-	if (neg)
-		ld_putc(b, '-');
-	if (prefix)
-		ld_puts(b, prefix);
-	if (!left && zero)
-		ld_pad(b, '0', width - body);
-	ld_pad(b, '0', zeros);
-	while (n)
-		ld_putc(b, tmp[--n]);
-	if (left)
-		ld_pad(b, ' ', width - body);
-}
-
-static void ld_vprintf(struct ld_buf *b, const char *fmt, va_list ap)
-{
-	for (const char *p = fmt; *p; p++) {
-		if (*p != '%') {
-			ld_putc(b, *p);
-			continue;
-		}
-		bool left = false, zero = false, alt = false;
-		int width = 0, prec = -1, lng = 0;
-
-		for (p++;; p++) {
-			if (*p == '-')
-				left = true;
-			else if (*p == '0')
-				zero = true;
-			else if (*p == '#')
-				alt = true;
-			else if (*p != ' ' && *p != '+')
-				break;
-		}
-		if (*p == '*') {
-			width = va_arg(ap, int);
-			p++;
-		} else {
-			while (*p >= '0' && *p <= '9')
-				width = width * 10 + (*p++ - '0');
-		}
-		if (*p == '.') {
-			prec = 0;
-			if (*++p == '*') {
-				prec = va_arg(ap, int);
-				p++;
-			} else {
-				while (*p >= '0' && *p <= '9')
-					prec = prec * 10 + (*p++ - '0');
-			}
-		}
-		for (;; p++) {
-			if (*p == 'l')
-				lng++;
-			else if (*p == 'z' || *p == 't' || *p == 'j')
-				lng = 2;
-			else if (*p != 'h')
-				break;
-		}
-		switch (*p) {
-		case 'd':
-		case 'i': {
-			long long v = lng >= 2 ? va_arg(ap, long long) :
-				      lng == 1 ? va_arg(ap, long) : va_arg(ap, int);
-			unsigned long long u = v < 0 ? 0ULL - (unsigned long long)v
-						     : (unsigned long long)v;
-
-			ld_put_num(b, u, v < 0, 10, false, width, prec, left, zero, NULL);
-			break;
-		}
-		case 'u':
-		case 'x':
-		case 'X': {
-			unsigned long long v = lng >= 2 ? va_arg(ap, unsigned long long) :
-					       lng == 1 ? va_arg(ap, unsigned long) :
-							  va_arg(ap, unsigned int);
-
-			ld_put_num(b, v, false, *p == 'u' ? 10 : 16, *p == 'X', width, prec, left,
-				   zero, alt && v && *p != 'u' ? (*p == 'X' ? "0X" : "0x") : NULL);
-			break;
-		}
-		case 'p':
-			ld_put_num(b, (uintptr_t)va_arg(ap, void *), false, 16, false, width, prec,
-				   left, zero, "0x");
-			break;
-		case 'c':
-			ld_putc(b, (char)va_arg(ap, int));
-			break;
-		case 's': {
-			const char *s = va_arg(ap, const char *);
-			size_t max = prec >= 0 ? (size_t)prec : (size_t)-1;
-			size_t n = 0;
-
-			if (!s)
-				s = "(null)";
-			while (n < max && s[n])
-				n++;
-			if (!left)
-				ld_pad(b, ' ', width - (int)n);
-			ld_putsn(b, s, n);
-			if (left)
-				ld_pad(b, ' ', width - (int)n);
-			break;
-		}
-		case '%':
-			ld_putc(b, '%');
-			break;
-		case '\0':
-			return;
-		default:
-			ld_putc(b, '%');
-			ld_putc(b, *p);
-			break;
-		}
-	}
-}
-
-static __printf(2, 3) void ld_printf(struct ld_buf *b, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	ld_vprintf(b, fmt, ap);
-	va_end(ap);
-}
-
-static void ld_write_all(const char *s, size_t len)
-{
-	int saved_errno = errno;
-
-	while (len) {
-		ssize_t n = write(STDERR_FILENO, s, len);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			break;
-		s += n;
-		len -= (size_t)n;
-	}
-	errno = saved_errno;
-}
-
 static void ld_warn_once(int *flag, const char *msg)
 {
 	if (!__atomic_exchange_n(flag, 1, __ATOMIC_RELAXED))
-		ld_write_all(msg, strlen(msg));
+		sigsafe_write_all(msg, strlen(msg));
 }
 
 /* ---------------------------------------------------------------------------------------------
@@ -538,53 +334,53 @@ static const char *ld_context(unsigned int pc)
 	return "task";
 }
 
-static void ld_report_begin(struct ld_buf *b, enum lockdep_report kind,
+static void ld_report_begin(struct sigsafe_buf *b, enum lockdep_report kind,
 			    const struct task_struct *t)
 {
 	unsigned int pc = READ_ONCE(t->preempt_count);
 
-	ld_puts(b, "\n=====================================================================\n");
-	ld_printf(b, "lockdep-lite [%s] WARNING: %s\n", ld_names[kind], ld_titles[kind]);
-	ld_printf(b, "task %s/%d, %s, context %s (preempt_count %#x)\n", t->comm, t->tid,
+	sigsafe_puts(b, "\n=====================================================================\n");
+	sigsafe_printf(b, "lockdep-lite [%s] WARNING: %s\n", ld_names[kind], ld_titles[kind]);
+	sigsafe_printf(b, "task %s/%d, %s, context %s (preempt_count %#x)\n", t->comm, t->tid,
 		  bh_task_cannot_migrate(t) ? "bound to its CPU" : "free to migrate",
 		  ld_context(pc), pc);
 	if (t->cpu >= 0)
-		ld_printf(b, "cpu %d\n", t->cpu);
-	ld_puts(b, "---------------------------------------------------------------------\n");
+		sigsafe_printf(b, "cpu %d\n", t->cpu);
+	sigsafe_puts(b, "---------------------------------------------------------------------\n");
 }
 
-static void ld_put_held(struct ld_buf *b, const struct task_struct *t)
+static void ld_put_held(struct sigsafe_buf *b, const struct task_struct *t)
 {
 	const struct lockdep_task *ld = &t->lockdep;
 
 	if (!ld->depth) {
-		ld_printf(b, "no locks held by %s/%d\n", t->comm, t->tid);
+		sigsafe_printf(b, "no locks held by %s/%d\n", t->comm, t->tid);
 		return;
 	}
-	ld_printf(b, "locks held by %s/%d (%d, innermost last):\n", t->comm, t->tid, ld->depth);
+	sigsafe_printf(b, "locks held by %s/%d (%d, innermost last):\n", t->comm, t->tid, ld->depth);
 	for (int i = 0; i < ld->depth; i++) {
 		const struct held_lock *h = &ld->held[i];
 
-		ld_printf(b, "  #%d: '%s' [%p] acquired at %s%s\n", i,
+		sigsafe_printf(b, "  #%d: '%s' [%p] acquired at %s%s\n", i,
 			  ld_lock_name(h->map, h->class_id), (void *)h->map, ld_site(h->site),
 			  h->trylock ? " (trylock)" : "");
 	}
 }
 
 /* Finish the text, write it, count it, hand it to the hook. */
-static void ld_report_end(struct ld_buf *b, enum lockdep_report kind,
+static void ld_report_end(struct sigsafe_buf *b, enum lockdep_report kind,
 			  const struct task_struct *t)
 {
 	lockdep_report_fn fn;
 
 	ld_put_held(b, t);
-	ld_puts(b, "=====================================================================\n");
+	sigsafe_puts(b, "=====================================================================\n");
 	if (b->truncated) {
-		memcpy(b->s + b->len, LD_TRUNC_MARK, sizeof(LD_TRUNC_MARK) - 1);
-		b->len += sizeof(LD_TRUNC_MARK) - 1;
+		memcpy(b->s + b->len, SIGSAFE_TRUNC_MARK, sizeof(SIGSAFE_TRUNC_MARK) - 1);
+		b->len += sizeof(SIGSAFE_TRUNC_MARK) - 1;
 	}
 	b->s[b->len] = '\0';
-	ld_write_all(b->s, b->len);
+	sigsafe_write_all(b->s, b->len);
 	__atomic_add_fetch(&ld_counts[kind], 1, __ATOMIC_RELAXED);
 	fn = __atomic_load_n(&ld_hook, __ATOMIC_ACQUIRE);
 	if (fn)
@@ -596,18 +392,18 @@ static __cold __noinline void ld_report_aa(const struct task_struct *t,
 					   const struct lockdep_map *map, const char *site)
 {
 	char text[LOCKDEP_REPORT_MAX];
-	struct ld_buf b;
+	struct sigsafe_buf b;
 
 	if (!__lockdep_report_once(LOCKDEP_AA, site))
 		return;
-	ld_buf_init(&b, text, sizeof(text));
+	sigsafe_buf_init(&b, text, sizeof(text));
 	ld_report_begin(&b, LOCKDEP_AA, t);
-	ld_printf(&b, "task %s/%d is trying to take lock '%s' [%p]\n", t->comm, t->tid,
+	sigsafe_printf(&b, "task %s/%d is trying to take lock '%s' [%p]\n", t->comm, t->tid,
 		  ld_lock_name(map, first->class_id), (const void *)map);
-	ld_printf(&b, "  second acquisition at %s\n", ld_site(site));
-	ld_printf(&b, "  but it already holds it, acquired at %s%s\n", ld_site(first->site),
+	sigsafe_printf(&b, "  second acquisition at %s\n", ld_site(site));
+	sigsafe_printf(&b, "  but it already holds it, acquired at %s%s\n", ld_site(first->site),
 		  first->trylock ? " (trylock)" : "");
-	ld_puts(&b, "a lock that is not recursive never comes free for its own owner: this task "
+	sigsafe_puts(&b, "a lock that is not recursive never comes free for its own owner: this task "
 		    "deadlocks here.\n");
 	ld_report_end(&b, LOCKDEP_AA, t);
 }
@@ -619,33 +415,33 @@ static __cold __noinline void ld_report_abba(const struct task_struct *t,
 					     int chain_len)
 {
 	char text[LOCKDEP_REPORT_MAX];
-	struct ld_buf b;
+	struct sigsafe_buf b;
 	const char *a = ld_lock_name(held->map, held->class_id);
 	const char *bn = ld_lock_name(map, cls);
 
-	ld_buf_init(&b, text, sizeof(text));
+	sigsafe_buf_init(&b, text, sizeof(text));
 	ld_report_begin(&b, LOCKDEP_ABBA, t);
-	ld_printf(&b, "task %s/%d is taking lock '%s' [%p] at %s\n", t->comm, t->tid, bn,
+	sigsafe_printf(&b, "task %s/%d is taking lock '%s' [%p] at %s\n", t->comm, t->tid, bn,
 		  (const void *)map, ld_site(site));
-	ld_printf(&b, "while holding lock '%s' [%p], acquired at %s\n", a, (void *)held->map,
+	sigsafe_printf(&b, "while holding lock '%s' [%p], acquired at %s\n", a, (void *)held->map,
 		  ld_site(held->site));
-	ld_printf(&b, "new order:      '%s' (%s) -> '%s' (%s)\n", a, ld_site(held->site), bn,
+	sigsafe_printf(&b, "new order:      '%s' (%s) -> '%s' (%s)\n", a, ld_site(held->site), bn,
 		  ld_site(site));
-	ld_printf(&b, "but the opposite order was seen before (%d step%s):\n", chain_len,
+	sigsafe_printf(&b, "but the opposite order was seen before (%d step%s):\n", chain_len,
 		  chain_len == 1 ? "" : "s");
 	for (int i = 0; i < nchain; i++) {
 		const struct ld_edge *e = &ld_edges[chain[i]];
 
-		ld_printf(&b, "  '%s' held since %s, then '%s' taken at %s, by task %s/%d\n",
+		sigsafe_printf(&b, "  '%s' held since %s, then '%s' taken at %s, by task %s/%d\n",
 			  e->from_name, ld_site(e->from_site), e->to_name, ld_site(e->to_site),
 			  e->comm, e->tid);
 	}
 	if (nchain < chain_len)
-		ld_printf(&b, "  ... %d more step%s\n", chain_len - nchain,
+		sigsafe_printf(&b, "  ... %d more step%s\n", chain_len - nchain,
 			  chain_len - nchain == 1 ? "" : "s");
-	ld_puts(&b, "the two orders form a cycle; if they run at the same time:\n");
-	ld_printf(&b, "  task 1: lock '%s'              task 2: lock '%s'\n", a, bn);
-	ld_printf(&b, "  task 1: lock '%s' -> waits     task 2: lock '%s' -> waits: deadlock\n",
+	sigsafe_puts(&b, "the two orders form a cycle; if they run at the same time:\n");
+	sigsafe_printf(&b, "  task 1: lock '%s'              task 2: lock '%s'\n", a, bn);
+	sigsafe_printf(&b, "  task 1: lock '%s' -> waits     task 2: lock '%s' -> waits: deadlock\n",
 		  bn, a);
 	ld_report_end(&b, LOCKDEP_ABBA, t);
 }
@@ -655,13 +451,13 @@ static __cold __noinline void ld_report_site(enum lockdep_report kind,
 					     const char *what)
 {
 	char text[LOCKDEP_REPORT_MAX];
-	struct ld_buf b;
+	struct sigsafe_buf b;
 
 	if (!__lockdep_report_once(kind, site))
 		return;
-	ld_buf_init(&b, text, sizeof(text));
+	sigsafe_buf_init(&b, text, sizeof(text));
 	ld_report_begin(&b, kind, t);
-	ld_printf(&b, "at %s: %s\n", ld_site(site), what);
+	sigsafe_printf(&b, "at %s: %s\n", ld_site(site), what);
 	ld_report_end(&b, kind, t);
 }
 
@@ -671,18 +467,18 @@ static __cold __noinline void ld_report_unlock_order(const struct task_struct *t
 	const struct lockdep_task *ld = &t->lockdep;
 	const struct held_lock *h = &ld->held[idx], *top = &ld->held[ld->depth - 1];
 	char text[LOCKDEP_REPORT_MAX];
-	struct ld_buf b;
+	struct sigsafe_buf b;
 
 	if (!__lockdep_report_once(LOCKDEP_UNLOCK_ORDER, site))
 		return;
-	ld_buf_init(&b, text, sizeof(text));
+	sigsafe_buf_init(&b, text, sizeof(text));
 	ld_report_begin(&b, LOCKDEP_UNLOCK_ORDER, t);
-	ld_printf(&b, "task %s/%d releases lock '%s' [%p] at %s\n", t->comm, t->tid,
+	sigsafe_printf(&b, "task %s/%d releases lock '%s' [%p] at %s\n", t->comm, t->tid,
 		  ld_lock_name(h->map, h->class_id), (void *)h->map, ld_site(site));
-	ld_printf(&b, "  that lock was acquired at %s\n", ld_site(h->site));
-	ld_printf(&b, "  but the last lock taken is '%s' [%p], acquired at %s\n",
+	sigsafe_printf(&b, "  that lock was acquired at %s\n", ld_site(h->site));
+	sigsafe_printf(&b, "  but the last lock taken is '%s' [%p], acquired at %s\n",
 		  ld_lock_name(top->map, top->class_id), (void *)top->map, ld_site(top->site));
-	ld_puts(&b, "locks must be released in the reverse order of acquisition (the released one "
+	sigsafe_puts(&b, "locks must be released in the reverse order of acquisition (the released one "
 		    "is forgotten anyway)\n");
 	ld_report_end(&b, LOCKDEP_UNLOCK_ORDER, t);
 }
@@ -691,15 +487,15 @@ static __cold __noinline void ld_report_bad_unlock(const struct task_struct *t,
 						   const struct lockdep_map *map, const char *site)
 {
 	char text[LOCKDEP_REPORT_MAX];
-	struct ld_buf b;
+	struct sigsafe_buf b;
 
 	if (!__lockdep_report_once(LOCKDEP_BAD_UNLOCK, site))
 		return;
-	ld_buf_init(&b, text, sizeof(text));
+	sigsafe_buf_init(&b, text, sizeof(text));
 	ld_report_begin(&b, LOCKDEP_BAD_UNLOCK, t);
-	ld_printf(&b, "task %s/%d releases lock '%s' [%p] at %s\n", t->comm, t->tid,
+	sigsafe_printf(&b, "task %s/%d releases lock '%s' [%p] at %s\n", t->comm, t->tid,
 		  ld_lock_name(map, 0), (const void *)map, ld_site(site));
-	ld_puts(&b, "but it does not hold it (never taken, already released, or taken by another "
+	sigsafe_puts(&b, "but it does not hold it (never taken, already released, or taken by another "
 		    "task)\n");
 	ld_report_end(&b, LOCKDEP_BAD_UNLOCK, t);
 }
@@ -708,20 +504,20 @@ void lockdep_report(enum lockdep_report kind, const char *fmt, ...)
 {
 	struct task_struct *t = current;
 	char text[LOCKDEP_REPORT_MAX];
-	struct ld_buf b;
+	struct sigsafe_buf b;
 	va_list ap;
 
 	if ((unsigned int)kind >= LOCKDEP_NR_REPORTS || t->lockdep.off)
 		return;
 	t->lockdep.off++;
 	barrier();
-	ld_buf_init(&b, text, sizeof(text));
+	sigsafe_buf_init(&b, text, sizeof(text));
 	ld_report_begin(&b, kind, t);
 	va_start(ap, fmt);
-	ld_vprintf(&b, fmt, ap);
+	sigsafe_vprintf(&b, fmt, ap);
 	va_end(ap);
 	if (b.len && b.s[b.len - 1] != '\n')
-		ld_putc(&b, '\n');
+		sigsafe_putc(&b, '\n');
 	ld_report_end(&b, kind, t);
 	barrier();
 	t->lockdep.off--;
@@ -1028,14 +824,14 @@ void lockdep_task_exit(void)
 	barrier();
 	if (ld->depth > 0) {
 		char text[LOCKDEP_REPORT_MAX];
-		struct ld_buf b;
+		struct sigsafe_buf b;
 
-		ld_buf_init(&b, text, sizeof(text));
+		sigsafe_buf_init(&b, text, sizeof(text));
 		ld_report_begin(&b, LOCKDEP_HELD_AT_EXIT, t);
-		ld_printf(&b, "thread %s/%d ends with %d lock%s held; each stays locked forever:\n",
+		sigsafe_printf(&b, "thread %s/%d ends with %d lock%s held; each stays locked forever:\n",
 			  t->comm, t->tid, ld->depth, ld->depth == 1 ? "" : "s");
 		for (int i = 0; i < ld->depth; i++)
-			ld_printf(&b, "  '%s' [%p] acquired at %s\n",
+			sigsafe_printf(&b, "  '%s' [%p] acquired at %s\n",
 				  ld_lock_name(ld->held[i].map, ld->held[i].class_id),
 				  (void *)ld->held[i].map, ld_site(ld->held[i].site));
 		ld_report_end(&b, LOCKDEP_HELD_AT_EXIT, t);
