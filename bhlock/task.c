@@ -71,8 +71,12 @@ static int bh_task_slot_alloc(struct task_struct *t)
 /* Async-signal-safe except for the exit hook, which a thread first seen in a handler may miss. */
 void __bh_task_init(struct task_struct *t)
 {
+	struct sched_param sp;
+
 	t->tid = (int)syscall(SYS_gettid);
 	t->cpu = -1;
+	t->policy = sched_getscheduler(0);
+	t->prio = sched_getparam(0, &sp) == 0 ? sp.sched_priority : 0;
 	t->slot = bh_task_slot_alloc(t);
 	prctl(PR_GET_NAME, t->comm, 0, 0, 0);
 	t->comm[TASK_COMM_LEN - 1] = '\0';
@@ -114,6 +118,8 @@ int bh_task_setsched(int policy, int prio)
 
 	if (sched_setscheduler(0, policy, &sp))
 		return -errno;
+	current->policy = policy;
+	current->prio = sp.sched_priority;
 	return 0;
 }
 

@@ -33,7 +33,9 @@ struct task_struct {
 	bool initialized;
 	bool mask_saved;
 	int tid;
-	int slot; /* index in the task table, 1..BH_MAX_TASKS-1 */
+	int policy; /* SCHED_OTHER/FIFO/RR, as last set through bhlock or read at creation */
+	int prio;   /* real-time priority 1..99, 0 for SCHED_OTHER */
+	int slot;   /* index in the task table, 1..BH_MAX_TASKS-1 */
 	char comm[TASK_COMM_LEN];
 	cpu_set_t saved_mask; /* affinity to restore at the outermost migrate_enable() */
 

@@ -103,10 +103,29 @@ static void pm_destroy(void *l)
 	free(l);
 }
 
+static void *rt_create(void)
+{
+	struct rt_mutex *l = calloc(1, sizeof(*l));
+
+	if (l)
+		rt_mutex_init(l);
+	return l;
+}
+static int rt_lock(void *l)
+{
+	rt_mutex_lock((struct rt_mutex *)l);
+	return 0;
+}
+static void rt_unlock(void *l)
+{
+	rt_mutex_unlock((struct rt_mutex *)l);
+}
+
 static const struct stress_lock_ops adapters[] = {
 	{ "rqspinlock", rq_create, rq_lock, rq_unlock, free, true },
 	{ "pthread_spin", ps_create, ps_lock, ps_unlock, ps_destroy, false },
 	{ "pthread_mutex", pm_create, pm_lock, pm_unlock, pm_destroy, false },
+	{ "rt_mutex", rt_create, rt_lock, rt_unlock, free, false },
 };
 
 /* ---- the run --------------------------------------------------------------------------------- */

@@ -17,6 +17,7 @@ static void test_current_identity(void **state)
 
 	assert_int_equal(current->tid, (int)syscall(SYS_gettid));
 	assert_ptr_equal(bh_task_by_slot(current->slot), current);
+	assert_int_equal(current->policy, sched_getscheduler(0));
 	bh_task_set_comm("probe-name");
 	prctl(PR_GET_NAME, comm, 0, 0, 0);
 	assert_string_equal(comm, "probe-name");
@@ -24,7 +25,7 @@ static void test_current_identity(void **state)
 }
 
 struct seen {
-	int tid, cpu, policy, prio, slot;
+	int tid, cpu, policy, prio, slot, task_policy, task_prio;
 	char comm[16];
 };
 
@@ -39,6 +40,8 @@ static void *record(void *arg)
 	sched_getparam(0, &sp);
 	s->prio = sp.sched_priority;
 	s->slot = current->slot;
+	s->task_policy = current->policy;
+	s->task_prio = current->prio;
 	prctl(PR_GET_NAME, s->comm, 0, 0, 0);
 	return NULL;
 }
@@ -58,6 +61,8 @@ static void test_kthread_named_pinned_fifo(void **state)
 	assert_int_equal(s.cpu, cpu);
 	assert_int_equal(s.policy, SCHED_FIFO);
 	assert_int_equal(s.prio, 42);
+	assert_int_equal(s.task_policy, SCHED_FIFO); /* current knows its policy and priority */
+	assert_int_equal(s.task_prio, 42);
 	assert_string_equal(s.comm, "worker/7");
 	assert_true(s.slot > 0);
 	/* The thread is gone: its slot is free again. */
