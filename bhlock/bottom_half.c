@@ -6,6 +6,7 @@
 #include "softirq_internal.h"
 #include "profile.h"
 #include "lockdep.h"
+#include "trace.h" /* latency lab (issue 6): trace hooks, marked "trace:" */
 
 #ifdef BHLOCK_DEBUG
 static struct lock_class_key bh_lock_key;
@@ -31,8 +32,13 @@ static void bh_enter_outermost(struct task_struct *t, const char *site)
 	__bh_profile_freeze();
 	migrate_disable();
 	ctrl = bh_ctrl(t->cpu);
-	if (bh_profile() == BH_PROFILE_RT_BHLOCK)
+	if (bh_profile() == BH_PROFILE_RT_BHLOCK) {
+		/* trace: lock_block + PI boost when another task holds it; lock_unblock after. */
+		uint64_t t0 = bh_trace_lock_contended(&ctrl->lock.futex, "softirq_ctrl.lock");
+
 		__rt_mutex_lock(&ctrl->lock, site);
+		bh_trace_lock_acquired(t0, "softirq_ctrl.lock"); /* trace: */
+	}
 #ifdef BHLOCK_DEBUG
 	if (bh_profile() == BH_PROFILE_VANILLA && !(t->preempt_count & (HARDIRQ_MASK | NMI_MASK))) {
 		int other = __atomic_exchange_n(&ctrl->vanilla_owner, t->tid, __ATOMIC_RELAXED);
@@ -62,8 +68,10 @@ static void bh_exit_outermost(struct task_struct *t, const char *site)
 					    __ATOMIC_RELAXED);
 	}
 #endif
-	if (bh_profile() == BH_PROFILE_RT_BHLOCK)
+	if (bh_profile() == BH_PROFILE_RT_BHLOCK) {
+		bh_trace_lock_release(&ctrl->lock.futex, "softirq_ctrl.lock"); /* trace: PI restore */
 		__rt_mutex_unlock(&ctrl->lock, site);
+	}
 	/*
 	 * Work raised by another task while we were inside (it saw cnt != 0 and did not wake
 	 * ksoftirqd) after our last look at the mask must not be stranded.

@@ -12,6 +12,7 @@
 #include "irq.h"
 #include "profile.h"
 #include "softirq_internal.h"
+#include "trace.h" /* latency lab (issue 6): trace hooks, marked "trace:" */
 
 struct bh_irq {
 	int irq, fd, cpu, prio;
@@ -68,9 +69,12 @@ void irq_exit(void)
 void irq_vanilla_dispatch(void *data)
 {
 	struct bh_irq *d = data;
+	irqreturn_t ret; /* trace: */
 
 	irq_enter();
-	d->handler(d->irq, d->dev);
+	bh_trace_irq_handler_entry(d->irq, d->name); /* trace: */
+	ret = d->handler(d->irq, d->dev);
+	bh_trace_irq_handler_exit(d->irq, ret); /* trace: */
 	__atomic_add_fetch(&d->count, 1, __ATOMIC_RELAXED);
 	irq_exit();
 }
@@ -105,7 +109,9 @@ static void *irq_thread_fn(void *arg)
 			continue;
 		/* irq_forced_thread_fn(): the handler's softirqs run at this enable. */
 		local_bh_disable();
-		d->handler(d->irq, d->dev);
+		bh_trace_irq_handler_entry(d->irq, d->name); /* trace: */
+		irqreturn_t ret = d->handler(d->irq, d->dev);
+		bh_trace_irq_handler_exit(d->irq, ret); /* trace: */
 		__atomic_add_fetch(&d->count, 1, __ATOMIC_RELAXED);
 		local_bh_enable();
 	}
@@ -178,7 +184,7 @@ int bh_request_irq(const struct bh_irq_opts *opts)
 	snprintf(tname, sizeof(tname), "irq/%d-%s", d->irq, d->name);
 	struct bh_kthread_opts o = {
 		.sz = sizeof(o), .name = tname, .cpu = d->cpu, .policy = SCHED_FIFO,
-		.prio = d->prio, .fn = irq_thread_fn, .arg = d,
+		.prio = d->prio, .fn = irq_thread_fn, .arg = d, .tid_out = &d->tid,
 	};
 
 	err = bh_kthread_run(&d->thread, &o);

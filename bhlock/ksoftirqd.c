@@ -136,7 +136,7 @@ int bhlock_start(void)
 			 bh_profile_is_rt() ? "ksoftirqd" : "cpu", cpu);
 		struct bh_kthread_opts o = {
 			.sz = sizeof(o), .name = name, .cpu = cpu, .policy = SCHED_OTHER,
-			.fn = ksoftirqd_fn, .arg = k,
+			.fn = ksoftirqd_fn, .arg = k, .tid_out = &k->tid,
 		};
 
 		__atomic_store_n(&k->started, true, __ATOMIC_RELEASE);

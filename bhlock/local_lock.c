@@ -2,6 +2,7 @@
 /* local_lock.c - local_lock_t per profile (see local_lock.h for the table). */
 #include "local_lock.h"
 #include "lockdep.h"
+#include "trace.h" /* latency lab (issue 6): trace hooks, marked "trace:" */
 
 void __local_lock_init(local_lock_t *l, const char *name, struct lock_class_key *key)
 {
@@ -62,18 +63,27 @@ void __local_lock_nested_bh_slow(local_lock_t *pl, const char *site)
 
 	lockdep_assert_in_softirq(site);
 	l = this_cpu_ptr(pl);
-	if (bh_profile() == BH_PROFILE_RT_NESTED)
+	if (bh_profile() == BH_PROFILE_RT_NESTED) {
+		/* trace: named by its class (debug) or its acquisition site (file:line) */
+		uint64_t t0 = bh_trace_lock_contended(&l->lock.futex,
+						      bh_trace_lock_name(&l->lock, site));
+
 		__rt_mutex_lock(&l->lock, site);
-	else
+		bh_trace_lock_acquired(t0, bh_trace_lock_name(&l->lock, site)); /* trace: */
+	} else {
 		lock_acquire(&l->lock.dep_map, false, site);
+	}
 }
 
 void __local_unlock_nested_bh_slow(local_lock_t *pl, const char *site)
 {
 	local_lock_t *l = this_cpu_ptr(pl);
 
-	if (bh_profile() == BH_PROFILE_RT_NESTED)
+	if (bh_profile() == BH_PROFILE_RT_NESTED) {
+		/* trace: PI restore */
+		bh_trace_lock_release(&l->lock.futex, bh_trace_lock_name(&l->lock, site));
 		__rt_mutex_unlock(&l->lock, site);
-	else
+	} else {
 		lock_release(&l->lock.dep_map, site);
+	}
 }

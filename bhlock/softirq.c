@@ -10,6 +10,7 @@
 
 #include "softirq_internal.h"
 #include "profile.h"
+#include "trace.h" /* latency lab (issue 6): trace hooks, marked "trace:" */
 
 const char *const softirq_to_name[NR_SOFTIRQS] = {
 	"HI", "TIMER", "NET_TX", "NET_RX", "BLOCK", "IRQ_POLL", "TASKLET", "SCHED", "HRTIMER", "RCU",
@@ -46,6 +47,7 @@ void __raise_softirq_irqoff(unsigned int nr)
 
 	__atomic_or_fetch(&per_cpu_ptr(&softirq_ctrl, cpu)->pending, 1UL << nr, __ATOMIC_RELEASE);
 	softirq_stat_inc(cpu, raised[nr]);
+	bh_trace_softirq_raise(nr); /* trace: */
 }
 
 void raise_softirq_irqoff(unsigned int nr)
@@ -98,8 +100,10 @@ again:
 		unsigned int before = t->preempt_count;
 
 		pending &= pending - 1;
+		bh_trace_softirq_entry(nr); /* trace: */
 		if (fn)
 			fn();
+		bh_trace_softirq_exit(nr); /* trace: */
 		softirq_stat_inc(cpu, runs[nr]);
 		if (unlikely(t->preempt_count != before)) {
 			/* A vector that leaks a BH level or context count: warn and repair. */

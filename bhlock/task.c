@@ -192,6 +192,8 @@ static void *bh_kthread_trampoline(void *arg)
 	if (!err && st->opts.cpu >= 0)
 		err = bh_task_pin(st->opts.cpu);
 	st->err = err;
+	if (st->opts.tid_out)
+		__atomic_store_n(st->opts.tid_out, current->tid, __ATOMIC_RELEASE);
 	sem_post(&st->done);
 	if (err)
 		return NULL;

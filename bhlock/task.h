@@ -96,13 +96,14 @@ struct bh_kthread_opts {
 	int prio;         /* 1..99 for FIFO/RR, ignored otherwise */
 	void *(*fn)(void *arg);
 	void *arg;
+	int *tid_out; /* optional: the new thread's tid, set before bh_kthread_run() returns */
 };
 
 /**
  * bh_kthread_run() - start a thread that first names, pins and schedules itself, then runs fn.
  * Context: thread context.
- * Return: 0, or -errno (-EPERM when a real-time policy is not allowed); *tid_out (optional) gets
- * the new thread's tid once it runs.
+ * Return: 0, or -errno (-EPERM when a real-time policy is not allowed); opts->tid_out, if set,
+ * holds the new thread's tid when this returns.
  */
 int bh_kthread_run(pthread_t *thread, const struct bh_kthread_opts *opts);
 
