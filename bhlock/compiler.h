@@ -77,4 +77,16 @@ void __tsan_release(void *addr);
 #define bh_tsan_release(p) ((void)(p))
 #endif
 
+/*
+ * Seqlock fences around a sequence word. ThreadSanitizer does not model fences (gcc refuses them
+ * with -fsanitize=thread); for it a read-modify-write of the sequence word gives the same order.
+ */
+#ifdef BH_TSAN
+#define seq_write_fence(seqp) ((void)__atomic_fetch_add((seqp), 0, __ATOMIC_SEQ_CST))
+#define seq_read_fence(seqp) ((void)__atomic_fetch_add((seqp), 0, __ATOMIC_SEQ_CST))
+#else
+#define seq_write_fence(seqp) __atomic_thread_fence(__ATOMIC_RELEASE)
+#define seq_read_fence(seqp) __atomic_thread_fence(__ATOMIC_ACQUIRE)
+#endif
+
 #endif /* BHLOCK_COMPILER_H */

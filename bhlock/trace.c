@@ -105,7 +105,7 @@ static void trace_emit_on(int type, int64_t a0, int64_t a1, const char *str, uin
 	n = __atomic_fetch_add(&tc->head, 1, __ATOMIC_RELAXED);
 	e = &events[(size_t)cpu * trace_size + (n & (trace_size - 1))];
 	__atomic_store_n(&e->seq, 0, __ATOMIC_RELAXED);
-	__atomic_thread_fence(__ATOMIC_RELEASE);
+	seq_write_fence(&e->seq);
 	e->ts = ts;
 	e->tid = t->tid;
 	e->cpu = (uint16_t)cpu;
@@ -223,7 +223,7 @@ long bh_trace_snapshot(struct bh_trace_event **out)
 			if (__atomic_load_n(&e->seq, __ATOMIC_ACQUIRE) != i + 1)
 				continue; /* being written, or already overwritten */
 			memcpy(&v[n], e, sizeof(*e));
-			__atomic_thread_fence(__ATOMIC_ACQUIRE);
+			seq_read_fence((uint64_t *)&e->seq);
 			if (__atomic_load_n(&e->seq, __ATOMIC_RELAXED) != i + 1)
 				continue;
 			n++;
