@@ -16,16 +16,11 @@
 
 #include "map_internal.h"
 
-/*
- * Ops tables by type. The hash family (map_hash.c, map_lru.c) is not written yet: weak, so that
- * those types are unknown (-EINVAL) as in a kernel without them. A weak reference does not pull
- * an object out of the static library, so whoever adds map_hash.c/map_lru.c must make these
- * declarations strong (they are in map_internal.h style below).
- */
-extern const struct sn_map_ops sn_htab_map_ops __attribute__((weak));
-extern const struct sn_map_ops sn_htab_percpu_map_ops __attribute__((weak));
-extern const struct sn_map_ops sn_htab_lru_map_ops __attribute__((weak));
-extern const struct sn_map_ops sn_htab_lru_percpu_map_ops __attribute__((weak));
+/* Ops tables of the hash family (map_hash.c, map_lru.c). */
+extern const struct sn_map_ops sn_htab_map_ops;
+extern const struct sn_map_ops sn_htab_percpu_map_ops;
+extern const struct sn_map_ops sn_htab_lru_map_ops;
+extern const struct sn_map_ops sn_htab_lru_percpu_map_ops;
 
 static const struct sn_map_ops *sn_map_type_ops(enum bpf_map_type type)
 {

@@ -17,6 +17,7 @@
  * removes its pin, also on failure.
  */
 #include <errno.h>
+#include <sched.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -35,24 +36,52 @@ struct diff_cfg {
 	const char *label;
 	enum bpf_map_type type;
 	__u32 key_size, value_size, max_entries, map_flags;
+	/*
+	 * Hash family with a random seed: the kernel's iteration order (bucket order) is
+	 * unspecified, so get_next_key, batch lookups and the final walk are compared order-free
+	 * (see run_one_unordered()). With BPF_F_ZERO_SEED softnetd hashes like the kernel (jhash,
+	 * seed 0) and everything is compared exactly, order included.
+	 */
+	bool unordered;
 };
 
 static const struct diff_cfg cfgs[] = {
-	{ "array", BPF_MAP_TYPE_ARRAY, 4, 12, 16, 0 },
-	{ "array_rdonly", BPF_MAP_TYPE_ARRAY, 4, 8, 4, BPF_F_RDONLY },
-	{ "array_wronly", BPF_MAP_TYPE_ARRAY, 4, 8, 4, BPF_F_WRONLY },
-	{ "percpu_array", BPF_MAP_TYPE_PERCPU_ARRAY, 4, 12, 8, 0 },
-	{ "lpm_v4", BPF_MAP_TYPE_LPM_TRIE, 8, 4, 24, BPF_F_NO_PREALLOC },
-	{ "lpm_v4_prealloc", BPF_MAP_TYPE_LPM_TRIE, 8, 4, 24, SOFTNET_F_LPM_PREALLOC },
-	{ "lpm_8bit", BPF_MAP_TYPE_LPM_TRIE, 5, 8, 12, BPF_F_NO_PREALLOC },
-	{ "lpm_v6", BPF_MAP_TYPE_LPM_TRIE, 20, 16, 40, SOFTNET_F_LPM_PREALLOC },
-	{ "devmap4", BPF_MAP_TYPE_DEVMAP, 4, 4, 8, 0 },
-	{ "devmap8", BPF_MAP_TYPE_DEVMAP, 4, 8, 8, 0 },
-	{ "devmap_hash", BPF_MAP_TYPE_DEVMAP_HASH, 4, 8, 6, 0 },
-	{ "devmap_hash4", BPF_MAP_TYPE_DEVMAP_HASH, 4, 4, 5, 0 },
-	{ "cpumap", BPF_MAP_TYPE_CPUMAP, 4, 8, 4, 0 },
-	{ "cpumap4", BPF_MAP_TYPE_CPUMAP, 4, 4, 3, 0 },
+	{ "array", BPF_MAP_TYPE_ARRAY, 4, 12, 16, 0, false },
+	{ "array_rdonly", BPF_MAP_TYPE_ARRAY, 4, 8, 4, BPF_F_RDONLY, false },
+	{ "array_wronly", BPF_MAP_TYPE_ARRAY, 4, 8, 4, BPF_F_WRONLY, false },
+	{ "percpu_array", BPF_MAP_TYPE_PERCPU_ARRAY, 4, 12, 8, 0, false },
+	{ "lpm_v4", BPF_MAP_TYPE_LPM_TRIE, 8, 4, 24, BPF_F_NO_PREALLOC, false },
+	{ "lpm_v4_prealloc", BPF_MAP_TYPE_LPM_TRIE, 8, 4, 24, SOFTNET_F_LPM_PREALLOC, false },
+	{ "lpm_8bit", BPF_MAP_TYPE_LPM_TRIE, 5, 8, 12, BPF_F_NO_PREALLOC, false },
+	{ "lpm_v6", BPF_MAP_TYPE_LPM_TRIE, 20, 16, 40, SOFTNET_F_LPM_PREALLOC, false },
+	{ "devmap4", BPF_MAP_TYPE_DEVMAP, 4, 4, 8, 0, false },
+	{ "devmap8", BPF_MAP_TYPE_DEVMAP, 4, 8, 8, 0, false },
+	{ "devmap_hash", BPF_MAP_TYPE_DEVMAP_HASH, 4, 8, 6, 0, false },
+	{ "devmap_hash4", BPF_MAP_TYPE_DEVMAP_HASH, 4, 4, 5, 0, false },
+	{ "cpumap", BPF_MAP_TYPE_CPUMAP, 4, 8, 4, 0, false },
+	{ "cpumap4", BPF_MAP_TYPE_CPUMAP, 4, 4, 3, 0, false },
+	{ "hash_zs", BPF_MAP_TYPE_HASH, 4, 8, 16, BPF_F_ZERO_SEED, false },
+	{ "hash_k6_zs", BPF_MAP_TYPE_HASH, 6, 12, 24, BPF_F_ZERO_SEED, false },
+	{ "hash_k16_zs", BPF_MAP_TYPE_HASH, 16, 4, 40, BPF_F_ZERO_SEED, false },
+	{ "hash", BPF_MAP_TYPE_HASH, 4, 8, 16, 0, true },
+	{ "hash_rdonly", BPF_MAP_TYPE_HASH, 4, 8, 4, BPF_F_RDONLY, true },
+	{ "hash_np_zs", BPF_MAP_TYPE_HASH, 4, 8, 16, BPF_F_NO_PREALLOC | BPF_F_ZERO_SEED, false },
+	{ "hash_np", BPF_MAP_TYPE_HASH, 8, 4, 12, BPF_F_NO_PREALLOC, true },
+	{ "percpu_hash_zs", BPF_MAP_TYPE_PERCPU_HASH, 4, 12, 8, BPF_F_ZERO_SEED, false },
+	{ "percpu_hash", BPF_MAP_TYPE_PERCPU_HASH, 4, 8, 16, 0, true },
+	{ "percpu_hash_np", BPF_MAP_TYPE_PERCPU_HASH, 4, 8, 16, BPF_F_NO_PREALLOC, true },
+	{ "lru_hash_zs", BPF_MAP_TYPE_LRU_HASH, 4, 8, 16, BPF_F_ZERO_SEED, false },
+	{ "lru_hash_big_zs", BPF_MAP_TYPE_LRU_HASH, 4, 8, 600, BPF_F_ZERO_SEED, false },
+	{ "lru_hash", BPF_MAP_TYPE_LRU_HASH, 4, 8, 16, 0, true },
+	{ "lru_hash_nc_zs", BPF_MAP_TYPE_LRU_HASH, 4, 8, 16, BPF_F_NO_COMMON_LRU | BPF_F_ZERO_SEED, false },
+	{ "lru_percpu_hash_zs", BPF_MAP_TYPE_LRU_PERCPU_HASH, 4, 8, 16, BPF_F_ZERO_SEED, false },
 };
+
+static bool is_hash_type(enum bpf_map_type t)
+{
+	return t == BPF_MAP_TYPE_HASH || t == BPF_MAP_TYPE_PERCPU_HASH ||
+	       t == BPF_MAP_TYPE_LRU_HASH || t == BPF_MAP_TYPE_LRU_PERCPU_HASH;
+}
 
 static uint64_t seed;
 
@@ -62,6 +91,7 @@ struct diff_state {
 	int kfd;
 	uint64_t rng;
 	__u32 vsys; /* syscall-side value size */
+	long n_upd[6]; /* update return codes seen: 0, EEXIST, ENOENT, E2BIG, EINVAL, other */
 };
 
 static uint64_t rnd(struct diff_state *st)
@@ -109,7 +139,8 @@ static void gen_key(struct diff_state *st, unsigned char *key)
 	__u32 k;
 
 	/* Sparse key spaces: often reuse a key that is in the map (hits, replaces, deletes). */
-	if ((c->type == BPF_MAP_TYPE_LPM_TRIE || c->type == BPF_MAP_TYPE_DEVMAP_HASH) &&
+	if ((c->type == BPF_MAP_TYPE_LPM_TRIE || c->type == BPF_MAP_TYPE_DEVMAP_HASH ||
+	     is_hash_type(c->type)) &&
 	    rnd_below(st, 100) < 35 && !(c->map_flags & BPF_F_WRONLY) &&
 	    !pick_present_key(st, key))
 		return;
@@ -124,6 +155,9 @@ static void gen_key(struct diff_state *st, unsigned char *key)
 		else
 			k = (uint32_t)rnd(st);
 		memcpy(key, &k, 4);
+		/* Longer hash keys: a few distinct tails, so that they hash apart but collide. */
+		for (__u32 i = 4; i < c->key_size; i++)
+			key[i] = (unsigned char)rnd_below(st, i == 4 ? 3 : 2);
 		return;
 	}
 	/* LPM: few distinct high bits so that prefixes share paths; garbage past the prefix. */
@@ -256,16 +290,118 @@ static bool diff_fail(struct diff_state *st, long idx, enum diff_op op, __u64 fl
 	return false;
 }
 
+static __u32 rec_size; /* qsort comparator's record size: key + value */
+
+static int rec_cmp(const void *a, const void *b)
+{
+	return memcmp(a, b, rec_size);
+}
+
+/* Pack n keys and values into key|value records and sort them. */
+static void pack_sorted(struct diff_state *st, unsigned char *dst, const unsigned char *keys,
+			const unsigned char *values, __u32 n)
+{
+	__u32 ks = st->cfg->key_size, vs = st->vsys;
+
+	for (__u32 i = 0; i < n; i++) {
+		memcpy(dst + (size_t)i * (ks + vs), keys + (size_t)i * ks, ks);
+		memcpy(dst + (size_t)i * (ks + vs) + ks, values + (size_t)i * vs, vs);
+	}
+	rec_size = ks + vs;
+	qsort(dst, n, ks + vs, rec_cmp);
+}
+
+static bool sn_has_key(struct diff_state *st, const void *key)
+{
+	unsigned char v[BUF_MAX];
+
+	return sn_map__lookup_elem(st->sm, key, v) == 0 ||
+	       (st->cfg->map_flags & BPF_F_WRONLY);
+}
+
+/*
+ * Random-seed hash maps: the kernel's bucket order is unspecified. get_next_key: from NULL or a
+ * key not in the map both sides must agree on whether there is a first key; from a present key
+ * softnetd must answer a present key other than it, or -ENOENT; every key answered must be in
+ * the map. Batch lookups ask for everything at once (count > max_entries, from the start) and
+ * must agree on the return code, the count, out_batch (the bucket count) and the sorted
+ * key/value records.
+ */
+static bool run_one_unordered(struct diff_state *st, long idx, enum diff_op op)
+{
+	const struct diff_cfg *c = st->cfg;
+	__u32 ks = c->key_size, vs = st->vsys;
+	int rs, rk;
+
+	if (op == OP_NEXT) {
+		bool null_key = rnd_below(st, 3) == 0;
+		bool present = !null_key &&
+			       k_ret(bpf_map_lookup_elem(st->kfd, B.key, B.out[1])) == 0;
+
+		rs = sn_map__get_next_key(st->sm, null_key ? NULL : B.key, B.out[0]);
+		rk = k_ret(bpf_map_get_next_key(st->kfd, null_key ? NULL : B.key, B.out[1]));
+		if (!present && rs != rk)
+			return diff_fail(st, idx, op, 0, rs, rk, "first key: return codes differ");
+		if (present && rs != 0 && rs != -ENOENT)
+			return diff_fail(st, idx, op, 0, rs, rk, "next of a present key failed");
+		if (!rs && (!sn_has_key(st, B.out[0]) || (present && !memcmp(B.out[0], B.key, ks))))
+			return diff_fail(st, idx, op, 0, rs, rk, "next key not in the map");
+		return true;
+	}
+	{
+		struct sn_map_batch_opts so = { .sz = sizeof(so) };
+		LIBBPF_OPTS(bpf_map_batch_opts, ko);
+		__u32 cs = c->max_entries + 4, ck = cs;
+		__u64 flags;
+
+		so.elem_flags = ko.elem_flags = gen_rare_flags(st);
+		flags = so.elem_flags;
+		memset(B.ob, 0, sizeof(B.ob));
+		if (op == OP_LOOKUP_BATCH) {
+			rs = sn_map__lookup_batch(st->sm, NULL, B.ob[0], B.outk[0], B.outv[0], &cs,
+						  &so);
+			rk = k_ret(bpf_map_lookup_batch(st->kfd, NULL, B.ob[1], B.outk[1],
+							B.outv[1], &ck, &ko));
+		} else {
+			rs = sn_map__lookup_and_delete_batch(st->sm, NULL, B.ob[0], B.outk[0],
+							     B.outv[0], &cs, &so);
+			rk = k_ret(bpf_map_lookup_and_delete_batch(st->kfd, NULL, B.ob[1],
+								   B.outk[1], B.outv[1], &ck,
+								   &ko));
+		}
+		if (rs != rk)
+			return diff_fail(st, idx, op, flags, rs, rk, "return codes differ");
+		if (cs != ck || memcmp(B.ob[0], B.ob[1], 4)) {
+			fprintf(stderr, "    count softnetd %u kernel %u\n", cs, ck);
+			return diff_fail(st, idx, op, flags, rs, rk, "counts or out_batch differ");
+		}
+		if (rs && rs != -ENOENT)
+			return true; /* nothing was copied */
+		pack_sorted(st, B.keys, B.outk[0], B.outv[0], cs);
+		pack_sorted(st, B.values, B.outk[1], B.outv[1], ck);
+		if (memcmp(B.keys, B.values, (size_t)cs * (ks + vs)))
+			return diff_fail(st, idx, op, flags, rs, rk, "batch records differ");
+		return true;
+	}
+}
+
 static bool run_one(struct diff_state *st, long idx)
 {
 	const struct diff_cfg *c = st->cfg;
 	enum diff_op op = pick_op(st);
 	__u32 ks = c->key_size, vs = st->vsys;
+
+	/* Hash maps: wipe them less often, so that they are full (E2BIG, LRU eviction) often. */
+	if (is_hash_type(c->type) && op == OP_LOOKUP_AND_DELETE_BATCH && rnd_below(st, 4))
+		op = OP_LOOKUP_BATCH;
 	__u64 flags = 0;
 	int rs = 0, rk = 0;
 
 	gen_key(st, B.key);
 	memset(B.out, 0, sizeof(B.out));
+	if (c->unordered &&
+	    (op == OP_NEXT || op == OP_LOOKUP_BATCH || op == OP_LOOKUP_AND_DELETE_BATCH))
+		return run_one_unordered(st, idx, op);
 	switch (op) {
 	case OP_LOOKUP:
 		flags = gen_rare_flags(st);
@@ -285,6 +421,8 @@ static bool run_one(struct diff_state *st, long idx)
 		gen_value(st, B.value);
 		rs = sn_map__update_elem(st->sm, B.key, B.value, flags);
 		rk = k_ret(bpf_map_update_elem(st->kfd, B.key, B.value, flags));
+		st->n_upd[rk == 0 ? 0 : rk == -EEXIST ? 1 : rk == -ENOENT ? 2 : rk == -E2BIG ? 3 :
+			  rk == -EINVAL ? 4 : 5]++;
 		break;
 	case OP_DELETE:
 		/* Deletes of present entries keep sparse maps from staying full. */
@@ -330,6 +468,12 @@ static bool run_one(struct diff_state *st, long idx)
 
 		so.elem_flags = ko.elem_flags = gen_rare_flags(st);
 		so.flags = ko.flags = rnd_below(st, 20) == 0;
+		/*
+		 * The kernel's hash batch lookups refuse nonzero batch flags (-EINVAL); map.c does
+		 * not pass them to the type (reported): not sent to hash maps.
+		 */
+		if (is_hash_type(c->type))
+			so.flags = ko.flags = 0;
 		flags = so.elem_flags;
 		memset(B.ob, 0, sizeof(B.ob));
 		memset(B.outk, 0, sizeof(B.outk));
@@ -401,12 +545,53 @@ static bool run_one(struct diff_state *st, long idx)
 	return true;
 }
 
+/* Every key and value of a map, by get_next_key + lookup; Return: count or -1. */
+static long collect(struct diff_state *st, bool kernel, unsigned char *keys, unsigned char *vals)
+{
+	__u32 ks = st->cfg->key_size, vs = st->vsys;
+	unsigned char prev[BUF_MAX];
+	long n = 0;
+
+	for (;;) {
+		unsigned char *k = keys + (size_t)n * ks;
+		int r = kernel ? k_ret(bpf_map_get_next_key(st->kfd, n ? prev : NULL, k))
+			       : sn_map__get_next_key(st->sm, n ? prev : NULL, k);
+
+		if (r == -ENOENT || r == -EPERM)
+			return n;
+		if (r || n >= (long)st->cfg->max_entries + 8)
+			return -1;
+		r = kernel ? k_ret(bpf_map_lookup_elem(st->kfd, k, vals + (size_t)n * vs))
+			   : sn_map__lookup_elem(st->sm, k, vals + (size_t)n * vs);
+		if (r)
+			return -1;
+		memcpy(prev, k, ks);
+		n++;
+	}
+}
+
 /* Walk both maps in get_next_key order; both must give the same keys and values. */
 static bool compare_contents(struct diff_state *st, long *n_elems)
 {
 	const struct diff_cfg *c = st->cfg;
 	static unsigned char ks_prev[2][BUF_MAX], ks_next[2][BUF_MAX];
 	bool first = true;
+
+	if (c->unordered) {
+		long ns = collect(st, false, B.outk[0], B.outv[0]);
+		long nk = collect(st, true, B.outk[1], B.outv[1]);
+
+		if (ns < 0 || ns != nk) {
+			fprintf(stderr, "    final: softnetd %ld elements, kernel %ld\n", ns, nk);
+			return diff_fail(st, -1, OP_NEXT, 0, 0, 0, "final contents differ");
+		}
+		pack_sorted(st, B.keys, B.outk[0], B.outv[0], (__u32)ns);
+		pack_sorted(st, B.values, B.outk[1], B.outv[1], (__u32)nk);
+		*n_elems = ns;
+		if (memcmp(B.keys, B.values, (size_t)ns * (c->key_size + st->vsys)))
+			return diff_fail(st, -1, OP_NEXT, 0, 0, 0, "final records differ");
+		return true;
+	}
 
 	*n_elems = 0;
 	for (;;) {
@@ -489,8 +674,10 @@ static void test_ops_match_kernel(void **state)
 				 st->cfg->label, i);
 	if (!compare_contents(st, &n))
 		fail_msg("seed %" PRIu64 " map %s: final contents differ", seed, st->cfg->label);
-	print_message("%s: %d ops, %ld elements at the end, identical\n", st->cfg->label,
-		      DIFF_OPS, n);
+	print_message("%s: %d ops, %ld elements at the end, identical; updates: %ld ok, %ld EEXIST, "
+		      "%ld ENOENT, %ld E2BIG, %ld EINVAL, %ld other\n",
+		      st->cfg->label, DIFF_OPS, n, st->n_upd[0], st->n_upd[1], st->n_upd[2],
+		      st->n_upd[3], st->n_upd[4], st->n_upd[5]);
 }
 
 /* Every creation parameter check: both sides must accept or refuse alike, with one code. */
@@ -572,6 +759,36 @@ static void test_create_checks_match_kernel(void **state)
 		{ BPF_MAP_TYPE_CPUMAP, 4, 4, 4, BPF_F_RDONLY, 0, "cmro" },
 		{ BPF_MAP_TYPE_CPUMAP, 4, 4, 4, BPF_F_RDONLY_PROG, 0, "cmrop" },
 		{ BPF_MAP_TYPE_CPUMAP, 0, 4, 0, BPF_F_NUMA_NODE, 1, "cmbad" },
+		{ BPF_MAP_TYPE_HASH, 4, 8, 4, 0, 0, "h" },
+		{ BPF_MAP_TYPE_HASH, 0, 8, 4, 0, 0, "hk0" },
+		{ BPF_MAP_TYPE_HASH, 4, 0, 4, 0, 0, "hv0" },
+		{ BPF_MAP_TYPE_HASH, 4, 8, 0, 0, 0, "hm0" },
+		{ BPF_MAP_TYPE_HASH, 513, 8, 4, 0, 0, "hk513" },
+		{ BPF_MAP_TYPE_HASH, 4, (4 << 20) - 4 - 48, 1, 0, 0, "hvbig" },
+		{ BPF_MAP_TYPE_HASH, 4, (4 << 20) - 4 - 49, 1, BPF_F_NO_PREALLOC, 0, "hvmax" },
+		{ BPF_MAP_TYPE_HASH, 4, 8, 4, BPF_F_NO_PREALLOC, 0, "hnp" },
+		{ BPF_MAP_TYPE_HASH, 4, 8, 4, BPF_F_NO_COMMON_LRU, 0, "hnc" },
+		{ BPF_MAP_TYPE_HASH, 4, 8, 4, BPF_F_ZERO_SEED, 0, "hzs" },
+		{ BPF_MAP_TYPE_HASH, 4, 8, 4, BPF_F_MMAPABLE, 0, "hmm" },
+		{ BPF_MAP_TYPE_HASH, 4, 8, 4, BPF_F_NUMA_NODE, 0, "hnuma" },
+		{ BPF_MAP_TYPE_HASH, 4, 8, 4, BPF_F_RDONLY_PROG | BPF_F_WRONLY_PROG, 0, "hpp" },
+		{ BPF_MAP_TYPE_HASH, 4, 8, 0x80000001u, BPF_F_NO_PREALLOC, 0, "hbig" },
+		{ BPF_MAP_TYPE_HASH, 0, 8, 4, BPF_F_MMAPABLE, 0, "hk0mm" },
+		{ BPF_MAP_TYPE_PERCPU_HASH, 4, 8, 4, 0, 0, "ph" },
+		{ BPF_MAP_TYPE_PERCPU_HASH, 4, 32768, 4, 0, 0, "ph32k" },
+		{ BPF_MAP_TYPE_PERCPU_HASH, 4, 32769, 4, 0, 0, "ph32769" },
+		{ BPF_MAP_TYPE_PERCPU_HASH, 4, 8, 4, BPF_F_NUMA_NODE, 0, "phnuma" },
+		{ BPF_MAP_TYPE_PERCPU_HASH, 4, 8, 4, BPF_F_NO_PREALLOC, 0, "phnp" },
+		{ BPF_MAP_TYPE_LRU_HASH, 4, 8, 4, 0, 0, "lh" },
+		{ BPF_MAP_TYPE_LRU_HASH, 4, 8, 4, BPF_F_NO_PREALLOC, 0, "lhnp" },
+		{ BPF_MAP_TYPE_LRU_HASH, 0, 8, 4, BPF_F_NO_PREALLOC, 0, "lhnpk0" },
+		{ BPF_MAP_TYPE_LRU_HASH, 4, 8, 4, BPF_F_NO_COMMON_LRU, 0, "lhnc" },
+		{ BPF_MAP_TYPE_LRU_HASH, 4, 8, 3, BPF_F_NO_COMMON_LRU, 0, "lhnc3" },
+		{ BPF_MAP_TYPE_LRU_HASH, 4, 8, 4, BPF_F_NO_COMMON_LRU | BPF_F_NUMA_NODE, 0, "lhncn" },
+		{ BPF_MAP_TYPE_LRU_HASH, 4, 8, 4, BPF_F_NUMA_NODE, 0, "lhnuma" },
+		{ BPF_MAP_TYPE_LRU_PERCPU_HASH, 4, 8, 4, 0, 0, "lph" },
+		{ BPF_MAP_TYPE_LRU_PERCPU_HASH, 4, 8, 4, BPF_F_NUMA_NODE, 0, "lphnuma" },
+		{ BPF_MAP_TYPE_LRU_PERCPU_HASH, 4, 32769, 4, 0, 0, "lph32769" },
 		{ (enum bpf_map_type)999, 4, 4, 4, 0, 0, "t999" },
 		{ BPF_MAP_TYPE_UNSPEC, 4, 4, 4, 0, 0, "t0" },
 	};
@@ -666,6 +883,18 @@ int main(void)
 		}
 	} else {
 		close(probe);
+	}
+	/*
+	 * One CPU for both sides: the LRU maps' local lists are per CPU, so the kernel's eviction
+	 * choices are reproducible only when every syscall runs on the same CPU.
+	 */
+	{
+		cpu_set_t set;
+
+		CPU_ZERO(&set);
+		CPU_SET(0, &set);
+		if (sched_setaffinity(0, sizeof(set), &set))
+			perror("sched_setaffinity");
 	}
 	seed = env ? strtoull(env, NULL, 0) : (uint64_t)tu_now_ns();
 	printf("differential seed: %" PRIu64 " (re-run with SN_DIFF_SEED=%" PRIu64 ")\n", seed,
