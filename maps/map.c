@@ -553,3 +553,21 @@ long sn_map_delete_elem(struct sn_map *map, const void *key)
 {
 	return map->ops->delete_elem(map, key);
 }
+
+int sn_map_index_get_next_key(const struct sn_map *map, const void *key, void *next_key)
+{
+	__u32 index = UINT32_MAX;
+	__u32 next;
+
+	if (key)
+		memcpy(&index, key, sizeof(index));
+	if (index >= map->max_entries) {
+		next = 0;
+	} else {
+		if (index == map->max_entries - 1)
+			return -ENOENT;
+		next = index + 1;
+	}
+	memcpy(next_key, &next, sizeof(next));
+	return 0;
+}

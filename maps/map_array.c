@@ -165,22 +165,6 @@ static long array_map_delete_elem(struct sn_map *map, const void *key)
 	return -EINVAL;
 }
 
-static int array_map_get_next_key(const struct sn_map *map, const void *key, void *next_key)
-{
-	__u32 index = key ? array_index(key) : UINT32_MAX;
-	__u32 next;
-
-	if (index >= map->max_entries) {
-		next = 0;
-	} else {
-		if (index == map->max_entries - 1)
-			return -ENOENT;
-		next = index + 1;
-	}
-	memcpy(next_key, &next, sizeof(next));
-	return 0;
-}
-
 /* bpf_percpu_array_copy(): every CPU's slot, elem_size bytes each, in CPU order. */
 static int percpu_array_copy_value(const struct sn_map *map, const void *key, void *value)
 {
@@ -226,7 +210,7 @@ const struct sn_map_ops sn_array_map_ops = {
 	.lookup_elem = array_map_lookup_elem,
 	.update_elem = array_map_update_elem,
 	.delete_elem = array_map_delete_elem,
-	.get_next_key = array_map_get_next_key,
+	.get_next_key = sn_map_index_get_next_key,
 	.lookup_batch = sn_generic_lookup_batch,
 	.update_batch = sn_generic_update_batch,
 };
@@ -238,7 +222,7 @@ const struct sn_map_ops sn_percpu_array_map_ops = {
 	.lookup_elem = percpu_array_map_lookup_elem,
 	.update_elem = array_map_update_elem,
 	.delete_elem = array_map_delete_elem,
-	.get_next_key = array_map_get_next_key,
+	.get_next_key = sn_map_index_get_next_key,
 	.copy_value = percpu_array_copy_value,
 	.update_value = percpu_array_update_value,
 	.lookup_batch = sn_generic_lookup_batch,

@@ -208,22 +208,6 @@ static long cpu_map_delete_elem(struct sn_map *map, const void *key)
 	return 0;
 }
 
-static int cpu_map_get_next_key(const struct sn_map *map, const void *key, void *next_key)
-{
-	__u32 index = key ? cpu_key(key) : UINT32_MAX;
-	__u32 next;
-
-	if (index >= map->max_entries) {
-		next = 0;
-	} else {
-		if (index == map->max_entries - 1)
-			return -ENOENT;
-		next = index + 1;
-	}
-	memcpy(next_key, &next, sizeof(next));
-	return 0;
-}
-
 const struct sn_map_ops sn_cpu_map_ops = {
 	.alloc_check = cpu_map_alloc_check,
 	.alloc = cpu_map_alloc,
@@ -231,5 +215,5 @@ const struct sn_map_ops sn_cpu_map_ops = {
 	.lookup_elem = cpu_map_lookup_elem,
 	.update_elem = cpu_map_update_elem,
 	.delete_elem = cpu_map_delete_elem,
-	.get_next_key = cpu_map_get_next_key,
+	.get_next_key = sn_map_index_get_next_key,
 };

@@ -285,22 +285,6 @@ static long dev_map_delete_elem(struct sn_map *map, const void *key)
 	return 0;
 }
 
-static int dev_map_get_next_key(const struct sn_map *map, const void *key, void *next_key)
-{
-	__u32 index = key ? dev_key(key) : UINT32_MAX;
-	__u32 next;
-
-	if (index >= map->max_entries) {
-		next = 0;
-	} else {
-		if (index == map->max_entries - 1)
-			return -ENOENT;
-		next = index + 1;
-	}
-	memcpy(next_key, &next, sizeof(next));
-	return 0;
-}
-
 /* ---- DEVMAP_HASH ---- */
 
 static __always_inline __u32 dev_bucket(const struct sn_dtab *dtab, __u32 idx)
@@ -449,7 +433,7 @@ const struct sn_map_ops sn_dev_map_ops = {
 	.lookup_elem = dev_map_lookup_elem,
 	.update_elem = dev_map_update_elem,
 	.delete_elem = dev_map_delete_elem,
-	.get_next_key = dev_map_get_next_key,
+	.get_next_key = sn_map_index_get_next_key,
 };
 
 const struct sn_map_ops sn_dev_map_hash_ops = {

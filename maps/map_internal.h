@@ -85,6 +85,12 @@ static inline bool sn_map_flags_access_ok(__u32 flags)
 /* Copy the creation attributes into the common part (bpf_map_init_from_attr()). */
 void sn_map_init_from_attr(struct sn_map *map, const struct sn_map_attr *attr);
 
+/*
+ * get_next_key of the maps indexed by a u32 (ARRAY, PERCPU_ARRAY, DEVMAP, CPUMAP): a NULL or
+ * out-of-range key gives index 0, the last index -ENOENT, any other index + 1.
+ */
+int sn_map_index_get_next_key(const struct sn_map *map, const void *key, void *next_key);
+
 /* Generic batch operations over get_next_key/copy_value/update/delete (kernel/bpf/syscall.c). */
 int sn_generic_lookup_batch(const struct sn_map *map, const void *in_batch, void *out_batch,
 			    void *keys, void *values, __u32 *count);
