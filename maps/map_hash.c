@@ -824,31 +824,10 @@ static void htab_free_after_unlock(struct sn_htab *htab, struct htab_elem *l)
 		free_htab_elem(htab, l);
 }
 
+/* Delete is lookup-and-delete without a value to copy out. */
 long htab_map_delete_elem(struct sn_map *map, const void *key)
 {
-	struct sn_htab *htab = to_htab(map);
-	struct htab_elem *l;
-	struct htab_bucket *b;
-	__u32 hash;
-	int ret;
-
-	ret = htab_np_context_ok(htab);
-	if (ret)
-		return ret;
-	hash = htab_map_hash(htab, key);
-	b = htab_bucket(htab, hash);
-	ret = htab_lock_bucket(htab, b);
-	if (ret)
-		return ret;
-	l = htab_lookup_elem_raw(htab, b, hash, key);
-	if (l)
-		htab_chain_del(b, l);
-	else
-		ret = -ENOENT;
-	htab_unlock_bucket(htab, b);
-	if (l)
-		htab_free_after_unlock(htab, l);
-	return ret;
+	return htab_map_lookup_and_delete_elem(map, key, NULL);
 }
 
 static void *htab_map_lookup_elem(struct sn_map *map, const void *key)
@@ -950,7 +929,7 @@ int htab_map_get_next_key(const struct sn_map *map, const void *key, void *next_
 	return -ENOENT;
 }
 
-/* __htab_map_lookup_and_delete_elem() */
+/* __htab_map_lookup_and_delete_elem(); value may be NULL (plain delete). */
 int htab_map_lookup_and_delete_elem(struct sn_map *map, const void *key, void *value)
 {
 	struct sn_htab *htab = to_htab(map);
@@ -971,9 +950,9 @@ int htab_map_lookup_and_delete_elem(struct sn_map *map, const void *key, void *v
 	if (!l) {
 		ret = -ENOENT;
 	} else {
-		if (htab->percpu)
+		if (value && htab->percpu)
 			htab_pcpu_copy_out(htab, l, value);
-		else
+		else if (value)
 			htab_copy_from_elem(value, htab_elem_value(htab, l), map->value_size);
 		htab_chain_del(b, l);
 	}
