@@ -54,7 +54,7 @@ void softnetd_config__free(struct softnetd_config *cfg)
 int softnetd_config__summary(const struct softnetd_config *cfg, char *buf, size_t len)
 {
 	size_t by_type[4] = {0};
-	char cpus[16];
+	char cpus[24]; /* a size_t in decimal, or "all" */
 
 	for (size_t i = 0; i < cfg->nr_ports; i++)
 		by_type[cfg->ports[i].type]++;
