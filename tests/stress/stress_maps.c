@@ -31,6 +31,7 @@
 #include <unistd.h>
 
 #include "lib/test_util.h"
+#include "stress_validate.h"
 #include "bhlock/bhlock.h"
 #include "bhlock/nmi.h"
 #include "maps/map.h"
@@ -372,8 +373,7 @@ static void run(const struct flavour *f, int nthr, uint64_t ms)
 
 int main(void)
 {
-	const char *env = getenv("STRESS_MS");
-	uint64_t ms = env ? strtoull(env, NULL, 0) : 700;
+	uint64_t ms = stress_duration_ms(700);
 	static const int counts[] = { 2, 4, 8 };
 
 	if (bh_nmi_register(SIG_NMI, nmi_handler, NULL)) {

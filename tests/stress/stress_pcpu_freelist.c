@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "lib/test_util.h"
+#include "stress_validate.h"
 #include "bhlock/bhlock.h"
 #include "bhlock/pcpu_freelist.h"
 
@@ -276,8 +277,7 @@ static int run(int nthreads, unsigned int ms)
 int main(void)
 {
 	const int threads[] = { 2, 4, 8 };
-	const char *env = getenv("STRESS_MS");
-	unsigned int ms = env && atoi(env) > 0 ? (unsigned int)atoi(env) : 1500;
+	unsigned int ms = stress_duration_ms(1500);
 	int bad = 0;
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
@@ -285,12 +285,8 @@ int main(void)
 		return 1;
 	for (size_t i = 0; i < ARRAY_SIZE(threads); i++)
 		bad |= run(threads[i], ms);
-#ifdef BHLOCK_DEBUG
-	if (lockdep_report_total()) {
-		fprintf(stderr, "%lu lock validator reports\n", lockdep_report_total());
+	if (!stress_validator_clean())
 		bad = 1;
-	}
-#endif
 	if (__atomic_load_n(&errors, __ATOMIC_RELAXED)) {
 		fprintf(stderr, "%lu ownership errors\n", errors);
 		bad = 1;

@@ -20,6 +20,9 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
+
+#include "bhlock/lockdep.h"
 
 #define SV_CACHE_LINE 64
 
@@ -81,6 +84,26 @@ static inline bool sv_check(const struct sv_state *s, const char *what, unsigned
 		ok = false;
 	}
 	return ok;
+}
+
+/* Run length of a time-bounded stress program: $STRESS_MS, else def_ms. */
+static inline unsigned int stress_duration_ms(unsigned int def_ms)
+{
+	const char *env = getenv("STRESS_MS");
+
+	return env && atoi(env) > 0 ? (unsigned int)atoi(env) : def_ms;
+}
+
+/* False (and says so) if the lock validator reported anything during the run. */
+static inline bool stress_validator_clean(void)
+{
+#ifdef BHLOCK_DEBUG
+	if (lockdep_report_total()) {
+		fprintf(stderr, "%lu lock validator reports\n", lockdep_report_total());
+		return false;
+	}
+#endif
+	return true;
 }
 
 #endif /* TESTS_STRESS_VALIDATE_H */
