@@ -1,0 +1,81 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * xmit.h - dev_queue_xmit() with the transmit recursion guard (KERNEL.md §5).
+ *
+ * Each tx queue has a lock (HARD_TX_LOCK): a spinning lock owned by a CPU in vanilla; a PI
+ * rt_mutex owned by a task in the RT profiles (spinlock_t is a sleeping lock there). The owner
+ * test is netif_tx_owned(): !RT "owner CPU == this CPU", RT "owner task == current" — the upstream
+ * RT fix b824c3e16c19, without which two tasks of one CPU in BH raise a false "Dead loop".
+ * The recursion counter is per CPU (softnet_data.xmit.recursion) in vanilla and per task
+ * (current->xmit_recursion) in the RT profiles; the limit is XMIT_RECURSION_LIMIT (8): at a depth
+ * above it, or when this CPU/task already owns the queue, the frame is dropped with "Dead loop on
+ * virtual device %s, fix it urgently!" (rate-limited log) and SN_DROP_DEAD_LOOP on the device.
+ *
+ * Devices with SN_DEV_F_LLTX (vlan, loop) take no tx lock: only the counter catches their loops.
+ *
+ * Tx bulk: start_xmit() only queues; the queue is put on this CPU's flush list (under
+ * local_lock_nested_bh of that list) and flushed at the end of the NAPI poll, or at the end of
+ * the BH section for frames sent from task context through sn_dev_queue_xmit_task().
+ *
+ * Context: BH.
+ */
+#ifndef NET_XMIT_H
+#define NET_XMIT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "bhlock/rt_mutex.h"
+#include "net/frame.h"
+
+#define XMIT_RECURSION_LIMIT 8
+
+struct sn_netdev;
+
+struct sn_txq_stats {
+	uint64_t packets, bytes;
+	uint64_t flushes;   /* tx_flush calls */
+	uint64_t busy;      /* NETDEV_TX_BUSY returns (frame then dropped TX_RING_FULL) */
+	uint64_t dead_loop; /* owner or recursion drops */
+	uint64_t lock_contended; /* the tx lock was held by someone else */
+};
+
+struct sn_txq {
+	struct sn_netdev *dev;
+	unsigned int qid;
+	struct rt_mutex lock;     /* RT profiles */
+	int spin;                 /* vanilla: 0 free, 1 held */
+	int xmit_lock_owner;      /* vanilla: CPU, RT: tid; -1 when free */
+	bool on_flush_list;       /* per CPU; see flush list */
+	struct sn_txq *flush_next;
+	unsigned int pending;     /* frames queued since the last flush (backend may use) */
+	struct sn_txq_stats stats; /* under the tx lock (LLTX: per-CPU races tolerated? no: atomics) */
+	void *priv;               /* backend per-queue state */
+};
+
+/* Initialise the queues of a device (called by sn_netdev_alloc). */
+void sn_txq_init(struct sn_txq *txq, struct sn_netdev *dev, unsigned int qid);
+
+/**
+ * sn_dev_queue_xmit() - transmit @f on @dev: pick the tx queue (this CPU modulo nr_txq), check
+ * the carrier (PORT_DOWN), the MTU (TOO_BIG), the recursion and the owner (DEAD_LOOP), take the
+ * tx lock, call start_xmit inside the recursion counter, queue the txq for flushing.
+ * Consumes @f. Context: BH.
+ * Return: 0 (taken), -ENETDOWN (down or dead loop), -EMSGSIZE, -ENOBUFS (ring full).
+ */
+int sn_dev_queue_xmit(struct sn_frame *f, struct sn_netdev *dev);
+
+/* The current recursion depth (dev_recursion_level()). */
+int sn_dev_recursion_level(void);
+
+/* Flush every tx queue on this CPU's flush list. Called by the NAPI core after each poll. */
+void sn_xmit_flush_pending(void);
+
+/* netif_tx_owned(): this CPU (vanilla) / this task (RT) holds @txq's lock. */
+bool sn_netif_tx_owned(const struct sn_txq *txq);
+/* HARD_TX_LOCK / UNLOCK for backends that must take it outside sn_dev_queue_xmit (reaping). */
+void sn_tx_lock(struct sn_txq *txq);
+bool sn_tx_trylock(struct sn_txq *txq);
+void sn_tx_unlock(struct sn_txq *txq);
+
+#endif /* NET_XMIT_H */
