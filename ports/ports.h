@@ -29,6 +29,7 @@ struct sn_port_env {
 	int irq_prio;     /* SCHED_FIFO priority of IRQ threads (RT profiles), 0: 50 */
 	bool napi_threaded;
 	int napi_weight;  /* 0: dev_weight */
+	int frames_per_queue; /* UMEM / mempool frames per rx queue (config memory.frames_per_queue) */
 };
 
 /* Return: the registered device, or NULL with a message in @err (errno set). */

@@ -24,6 +24,7 @@ struct softnetd_config;
 
 /* Build the tables from @cfg (ports must be registered). Return 0 or -errno with @err. */
 int sn_stack_init(const struct softnetd_config *cfg, char *err, size_t errlen);
+/* Free the tables. Context: thread, once no frame can reach sn_stack_rx() (ports stopped). */
 void sn_stack_fini(void);
 /* The rx handler. Consumes @f. Context: BH. */
 void sn_stack_rx(struct sn_frame *f);
