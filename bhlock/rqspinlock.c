@@ -19,8 +19,9 @@
  * wait without a deadline of their own: they are bounded by the head's.
  *
  * Held-locks table (per task, rqspinlock_types.h): the entry is pushed before the task shows up
- * in the lock word, so the top entry means "the lock I hold or wait for", and a signal handler
- * that interrupts the task sees it.
+ * in the lock word, on the fast path too (before its cmpxchg), and stays, marked "releasing",
+ * until after the releasing store; so the top entry means "the lock I hold, take or wait for",
+ * and a signal handler that interrupts the task anywhere in lock or unlock sees it (AA).
  */
 #include <errno.h>
 #include <sched.h>
@@ -60,11 +61,24 @@ void __raw_res_spin_lock_init(rqspinlock_t *lock, const char *name, struct lock_
 
 /* ---- the held-locks table -------------------------------------------------------------------- */
 
+/* Exact match: an entry marked RES_HELD_RELEASING is not a held lock (ABBA). */
 static bool res_held_contains(struct rqspinlock_held *h, int n, const void *lock)
 {
 	for (int i = 0; i < n; i++)
 		if (__atomic_load_n(&h->locks[i], __ATOMIC_RELAXED) == lock)
 			return true;
+	return false;
+}
+
+/* Own table (AA): a lock being released by the interrupted context still counts. */
+static bool res_held_contains_own(struct rqspinlock_held *h, int n, const void *lock)
+{
+	for (int i = 0; i < n; i++) {
+		uintptr_t e = (uintptr_t)__atomic_load_n(&h->locks[i], __ATOMIC_RELAXED);
+
+		if ((e & ~RES_HELD_RELEASING) == (uintptr_t)lock)
+			return true;
+	}
 	return false;
 }
 
@@ -99,7 +113,15 @@ void __res_spin_unlock_slowpath(rqspinlock_t *lock)
 	for (i = n - 1; i >= 0; i--)
 		if (__atomic_load_n(&h->locks[i], __ATOMIC_RELAXED) == (void *)lock)
 			break;
+	/* As the fast path: marked before the release, gone only after it (rqspinlock.h). */
+	if (i >= 0)
+		__atomic_store_n(&h->locks[i], (void *)((uintptr_t)lock | RES_HELD_RELEASING),
+				 __ATOMIC_RELAXED);
+	__atomic_signal_fence(__ATOMIC_SEQ_CST);
+	__atomic_store_n(&lock->locked, 0, __ATOMIC_RELEASE);
+	__atomic_signal_fence(__ATOMIC_SEQ_CST);
 	if (i >= 0) {
+		/* Close the gap upwards: every lock still held stays listed at least once. */
 		for (; i < n - 1; i++)
 			__atomic_store_n(&h->locks[i],
 					 __atomic_load_n(&h->locks[i + 1], __ATOMIC_RELAXED),
@@ -108,8 +130,6 @@ void __res_spin_unlock_slowpath(rqspinlock_t *lock)
 	} else if (cnt <= RES_NR_HELD) {
 		__atomic_store_n(&h->locks[cnt - 1], NULL, __ATOMIC_RELAXED);
 	}
-	__atomic_signal_fence(__ATOMIC_SEQ_CST);
-	__atomic_store_n(&lock->locked, 0, __ATOMIC_RELEASE);
 	__atomic_signal_fence(__ATOMIC_SEQ_CST);
 	__atomic_store_n(&h->cnt, cnt - 1, __ATOMIC_RELAXED);
 }
@@ -125,7 +145,7 @@ static int res_check_aa(struct rqspinlock_held *h, rqspinlock_t *lock)
 	int cnt = __atomic_load_n(&h->cnt, __ATOMIC_RELAXED);
 	int n = cnt - 1 < RES_NR_HELD ? cnt - 1 : RES_NR_HELD;
 
-	if (res_held_contains(h, n, lock)) {
+	if (res_held_contains_own(h, n, lock)) {
 		res_stat_inc(&res_stat_aa);
 		return -EDEADLK;
 	}
@@ -162,8 +182,8 @@ static int res_check_abba(struct task_struct *self, rqspinlock_t *lock)
 		if (rcnt < 2 || rcnt > RES_NR_HELD)
 			continue;
 		theirs = __atomic_load_n(&h->locks[rcnt - 1], __ATOMIC_RELAXED);
-		if (!theirs || theirs == (void *)lock)
-			continue;
+		if (!theirs || theirs == (void *)lock || ((uintptr_t)theirs & RES_HELD_RELEASING))
+			continue; /* not waiting for anything */
 		if (res_held_contains(h, rcnt - 1, lock) && res_held_contains(mine, cnt - 1, theirs)) {
 			res_stat_inc(&res_stat_abba);
 			return -EDEADLK;
@@ -345,8 +365,7 @@ int __res_spin_lock_slowpath(rqspinlock_t *lock, uint32_t val)
 	uint32_t tail, old;
 	int idx, ret, v;
 
-	/* From here on, the top entry says "waiting for @lock". */
-	__rqspin_held_push(held, lock);
+	/* The fast path listed @lock on top: from here on it says "waiting for @lock". */
 	ret = res_check_aa(held, lock);
 	if (ret)
 		goto err_pop;

@@ -21,10 +21,14 @@
  *   of lower priority: it will time out instead of getting the lock.
  *
  * Context: any, including signal handlers run through nmi.h (NMI-like): that is the point of the
- * lock. A handler that interrupts a holder or a waiter of the same lock gets -EDEADLK at once.
+ * lock. A handler that interrupts a holder or a waiter of the same lock gets -EDEADLK at once,
+ * wherever in res_spin_lock()/res_spin_unlock() the holder was interrupted (the held table is
+ * kept so that a lock held by the interrupted context is always listed, see below).
  */
 #ifndef BHLOCK_RQSPINLOCK_H
 #define BHLOCK_RQSPINLOCK_H
+
+#include <stdint.h>
 
 #include "compiler.h"
 #include "lockdep.h"
@@ -79,14 +83,18 @@ void __raw_res_spin_lock_init(rqspinlock_t *lock, const char *name, struct lock_
 		__raw_res_spin_lock_init((l), #l, &__key);                                         \
 	} while (0)
 
-/* Out of line: the contended acquisition and the rare unlock cases. */
+/*
+ * Out of line: the contended acquisition (entered with @lock already listed on top of the task's
+ * table; on failure it unlists it) and the rare unlock cases.
+ */
 int __res_spin_lock_slowpath(rqspinlock_t *lock, uint32_t val);
 void __res_spin_unlock_slowpath(rqspinlock_t *lock);
 
 /*
  * Record @lock on top of the task's table. Count first, entry second: a signal handler that
- * arrives in between sees the slot as taken and works above it, and leaves the count as it found
- * it. The stores are relaxed atomics only because other tasks read the table (ABBA check).
+ * arrives in between sees the slot as taken (and empty: slots above the count are kept NULL)
+ * and works above it, and leaves the count as it found it. The stores are relaxed atomics only
+ * because other tasks read the table (ABBA check).
  */
 static __always_inline void __rqspin_held_push(struct rqspinlock_held *h, rqspinlock_t *lock)
 {
@@ -98,12 +106,26 @@ static __always_inline void __rqspin_held_push(struct rqspinlock_held *h, rqspin
 		__atomic_store_n(&h->locks[cnt], (void *)lock, __ATOMIC_RELAXED);
 }
 
+/*
+ * An entry whose lock is being released carries this bit until the entry is cleared: the AA
+ * check still matches it (the interrupted context may hold the lock yet), the ABBA check of other
+ * tasks ignores it (the lock is not held any more, nor waited for).
+ */
+#define RES_HELD_RELEASING 1UL
+
 /**
  * res_spin_lock() - take the lock or fail.
  * Context: any, including NMI-like signal handlers.
  * Return: 0 with the lock held; -EDEADLK (AA: this task, or the context a handler interrupted,
- * holds or waits for it; ABBA: a cycle with another task; or a waiter ahead in the queue gave up
- * on a deadlock), or -ETIMEDOUT after the bounded wait (also when a waiter ahead timed out).
+ * holds, is taking or is releasing it; ABBA: a cycle with another task; or a waiter ahead in the
+ * queue gave up on a deadlock), or -ETIMEDOUT after the bounded wait (also when a waiter ahead
+ * timed out).
+ *
+ * The entry is listed BEFORE the acquiring cmpxchg (the kernel lists it just after): a signal
+ * handler that interrupts the task between the cmpxchg and the listing would otherwise find the
+ * lock taken but not listed, miss the AA case and wait out the timeout. Listed first, the entry
+ * means "taking it", as it does in the slow path; a handler that lands before the cmpxchg and
+ * wants the same lock either gets it (it is still free) or answers -EDEADLK at once.
  */
 static __always_inline int __res_spin_lock(rqspinlock_t *lock, const char *site)
 {
@@ -111,11 +133,11 @@ static __always_inline int __res_spin_lock(rqspinlock_t *lock, const char *site)
 
 	/* A trylock for the validator: the lock resolves its own deadlocks. */
 	lock_acquire(&lock->dep_map, true, site);
+	__rqspin_held_push(&current->rqspin.held, lock);
+	__atomic_signal_fence(__ATOMIC_SEQ_CST);
 	if (likely(__atomic_compare_exchange_n(&lock->val, &val, RES_Q_LOCKED_VAL, false,
-					       __ATOMIC_ACQUIRE, __ATOMIC_RELAXED))) {
-		__rqspin_held_push(&current->rqspin.held, lock);
+					       __ATOMIC_ACQUIRE, __ATOMIC_RELAXED)))
 		return 0;
-	}
 	return __res_spin_lock_slowpath(lock, val);
 }
 
@@ -123,8 +145,11 @@ static __always_inline int __res_spin_lock(rqspinlock_t *lock, const char *site)
  * res_spin_unlock() - release a lock taken by res_spin_lock().
  * Context: the task (or handler) that took it, in LIFO order.
  *
- * The table entry goes first and the count last, so that a handler arriving in between never
- * finds the released lock listed as held, nor reuses the entry of a lock still held.
+ * The entry is marked "releasing" before the releasing store and cleared after it, the count
+ * goes last: a handler arriving at any point either finds the lock listed (AA: -EDEADLK at once,
+ * even just after the release) or not held at all, and never reuses the slot of a lock still
+ * held. The kernel clears the entry before the release, which leaves a handler a window where
+ * the lock is held but not listed.
  */
 static __always_inline void __res_spin_unlock(rqspinlock_t *lock, const char *site)
 {
@@ -137,9 +162,12 @@ static __always_inline void __res_spin_unlock(rqspinlock_t *lock, const char *si
 		__res_spin_unlock_slowpath(lock);
 		return;
 	}
-	__atomic_store_n(&h->locks[cnt - 1], NULL, __ATOMIC_RELAXED);
+	__atomic_store_n(&h->locks[cnt - 1], (void *)((uintptr_t)lock | RES_HELD_RELEASING),
+			 __ATOMIC_RELAXED);
 	__atomic_signal_fence(__ATOMIC_SEQ_CST);
 	__atomic_store_n(&lock->locked, 0, __ATOMIC_RELEASE);
+	__atomic_signal_fence(__ATOMIC_SEQ_CST);
+	__atomic_store_n(&h->locks[cnt - 1], NULL, __ATOMIC_RELAXED);
 	__atomic_signal_fence(__ATOMIC_SEQ_CST);
 	__atomic_store_n(&h->cnt, cnt - 1, __ATOMIC_RELAXED);
 }

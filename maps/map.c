@@ -240,11 +240,16 @@ int sn_map__lookup_elem(const struct sn_map *map, const void *key, void *value)
 int sn_map__lookup_elem_flags(const struct sn_map *map, const void *key, void *value,
 			      __u64 flags)
 {
-	/* Only BPF_F_LOCK exists, and no value here has a bpf_spin_lock: both checks fail. */
-	if (flags)
+	/*
+	 * map_lookup_elem(): unknown bits before the access check, BPF_F_LOCK after it (no value
+	 * here has a bpf_spin_lock).
+	 */
+	if (flags & ~(__u64)BPF_F_LOCK)
 		return -EINVAL;
 	if (!sn_map_can_read(map))
 		return -EPERM;
+	if (flags & BPF_F_LOCK)
+		return -EINVAL;
 	if (!key || !value)
 		return -EFAULT;
 	return sn_map_copy_value(map, key, value);
@@ -273,10 +278,13 @@ int sn_map__delete_elem(struct sn_map *map, const void *key)
 int sn_map__lookup_and_delete_elem(struct sn_map *map, const void *key, void *value,
 				   __u64 flags)
 {
-	if (flags)
+	/* Same order as the lookup: unknown bits, access, then BPF_F_LOCK, then the type. */
+	if (flags & ~(__u64)BPF_F_LOCK)
 		return -EINVAL;
 	if (!sn_map_can_read(map) || !sn_map_can_write(map))
 		return -EPERM;
+	if (flags & BPF_F_LOCK)
+		return -EINVAL;
 	if (!map->ops->lookup_and_delete_elem)
 		return -SN_ENOTSUPP;
 	if (!key || !value)
@@ -297,13 +305,14 @@ int sn_map__get_next_key(const struct sn_map *map, const void *key, void *next_k
 #define SN_MAP_LOOKUP_RETRIES 3
 
 int sn_generic_lookup_batch(const struct sn_map *map, const void *in_batch, void *out_batch,
-			    void *keys, void *values, __u32 *count)
+			    void *keys, void *values, __u32 *count, __u64 flags)
 {
 	__u32 max_count = *count, cp = 0;
 	int retry = SN_MAP_LOOKUP_RETRIES;
 	unsigned char *bufs, *prev_key = NULL, *key, *other;
 	int err = 0;
 
+	(void)flags; /* not checked by the kernel either */
 	if (!max_count)
 		return 0;
 	*count = 0;
@@ -389,8 +398,10 @@ int sn_generic_delete_batch(struct sn_map *map, const void *keys, __u32 *count)
 
 /*
  * bpf_map_do_batch(): access first, then whether the type has the command, then the command's
- * own flag check (elem_flags may only be BPF_F_LOCK, which no value here supports); the
- * batch-level flags are not checked by the kernel.
+ * own elem_flags check, the same in every 6.18 batch command: a bit other than BPF_F_LOCK is
+ * -EINVAL, and so is BPF_F_LOCK itself on a value without a bpf_spin_lock (every value here).
+ * The batch-level flags are the command's business: the hash lookups refuse them (-EINVAL, even
+ * with *count 0), the generic commands ignore them; they go to the lookup ops.
  */
 static int sn_batch_check(const struct sn_map *map, bool reads, bool writes, const void *fn,
 			  const struct sn_map_batch_opts *opts, const __u32 *count)
@@ -401,8 +412,10 @@ static int sn_batch_check(const struct sn_map *map, bool reads, bool writes, con
 		return -EPERM;
 	if (!fn)
 		return -SN_ENOTSUPP;
-	if (opts && opts->elem_flags)
+	if (opts && (opts->elem_flags & ~(__u64)BPF_F_LOCK))
 		return -EINVAL;
+	if (opts && (opts->elem_flags & BPF_F_LOCK))
+		return -EINVAL; /* no value here has a bpf_spin_lock */
 	if (!count)
 		return -EFAULT;
 	return 0;
@@ -419,7 +432,8 @@ int sn_map__lookup_batch(const struct sn_map *map, const void *in_batch, void *o
 		return err;
 	if (*count && (!keys || !values))
 		return -EFAULT;
-	return map->ops->lookup_batch(map, in_batch, out_batch, keys, values, count);
+	return map->ops->lookup_batch(map, in_batch, out_batch, keys, values, count,
+				      opts ? opts->flags : 0);
 }
 
 int sn_map__lookup_and_delete_batch(struct sn_map *map, const void *in_batch, void *out_batch,
@@ -433,7 +447,8 @@ int sn_map__lookup_and_delete_batch(struct sn_map *map, const void *in_batch, vo
 		return err;
 	if (*count && (!keys || !values))
 		return -EFAULT;
-	return map->ops->lookup_and_delete_batch(map, in_batch, out_batch, keys, values, count);
+	return map->ops->lookup_and_delete_batch(map, in_batch, out_batch, keys, values, count,
+						 opts ? opts->flags : 0);
 }
 
 int sn_map__update_batch(struct sn_map *map, const void *keys, const void *values,

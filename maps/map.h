@@ -97,7 +97,10 @@ bool sn_map__is_percpu(const struct sn_map *map);
  * (-ENOENT, -EEXIST, -E2BIG, -ENOSPC, ...).
  */
 int sn_map__lookup_elem(const struct sn_map *map, const void *key, void *value);
-/* @flags: bpf(2) accepts only BPF_F_LOCK, which none of these types supports: nonzero -EINVAL. */
+/*
+ * @flags: bpf(2) knows only BPF_F_LOCK, which none of these types supports: nonzero -EINVAL,
+ * except that BPF_F_LOCK alone on a map the caller may not read is -EPERM (checked in between).
+ */
 int sn_map__lookup_elem_flags(const struct sn_map *map, const void *key, void *value,
 			      __u64 flags);
 int sn_map__update_elem(struct sn_map *map, const void *key, const void *value, __u64 flags);
@@ -110,7 +113,7 @@ int sn_map__get_next_key(const struct sn_map *map, const void *key, void *next_k
 struct sn_map_batch_opts {
 	size_t sz;        /* sizeof(struct sn_map_batch_opts) */
 	__u64 elem_flags; /* nonzero: -EINVAL (only BPF_F_LOCK exists, and no value has a lock) */
-	__u64 flags;      /* ignored, as by the kernel */
+	__u64 flags;      /* hash-family lookup batches: nonzero -EINVAL; others ignore it */
 };
 
 /*

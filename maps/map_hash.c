@@ -18,15 +18,23 @@
  *   update  lock the bucket (rqspinlock: -EDEADLK / -ETIMEDOUT go back to the caller), look
  *           up, check_flags (-EEXIST / -ENOENT). A replace takes this CPU's spare and the old
  *           element becomes a spare once unlinked (see htab_take_spare() for why not before);
- *           an insert pops the freelist, and an empty freelist is -E2BIG. The pop skips heads that look empty without taking their locks, so a
- *           full map answers -E2BIG at once (ANCHORS.md D2). The new element goes in at the
+ *           an insert pops the freelist, and an empty freelist is -E2BIG. The pop skips
+ *           heads that look empty without taking their locks, so a full map answers -E2BIG
+ *           at once (ANCHORS.md D2). The new element goes in at the
  *           head of the chain BEFORE the old one is unlinked: a lock-free reader finds the old
  *           or the new value, never neither. PERCPU_HASH replaces in place (no spare).
- *   delete  lock, unlink, push the element on the freelist at once. Kernel caveat, kept: there
- *           is no grace period, so an element may be reused for another key while a reader
- *           still holds a pointer to its value. The reader never touches freed memory (the
- *           area lives until the map is freed), it may read the other key's value.
- *   lookup  lock-free; restarts when the walk ends on another bucket's nulls marker. A miss
+ *           (softnetd: a per-CPU one-element stash slot sits in front of the freelist; an
+ *           insert takes the element a delete on this CPU parked there, see sn_htab.free_stash,
+ *           and looks at the other CPUs' slots before answering -E2BIG.)
+ *   delete  lock, unlink, free the element at once (stash slot or freelist). Kernel caveat,
+ *           kept: there is no grace period, so an element may be reused for another key
+ *           while a reader still holds a pointer to its value. The reader never touches
+ *           freed memory (the area lives until the map is freed), it may read the other
+ *           key's value.
+ *   lookup  lock-free. softnetd first reads the bucket's filter byte (htab_bucket.filter): no
+ *           element of the chain has the key's filter bit, the key is absent, and no element
+ *           is touched. Otherwise the chain walk as the kernel's:
+ *           restarts when the walk ends on another bucket's nulls marker. A miss
  *           that overlapped a change of the chain walks again (a per-bucket sequence, bounded
  *           retries): the kernel's walker can miss a key while it is being replaced (the new
  *           element lands at the head behind the walker, the old one is unlinked ahead of
@@ -238,10 +246,14 @@ __u32 htab_map_hash(const struct sn_htab *htab, const void *key)
 struct htab_elem *htab_lookup_elem_raw(struct sn_htab *htab, const struct htab_bucket *b,
 				       __u32 hash, const void *key)
 {
-	__u32 idx = (__u32)(b - htab->buckets), seq;
+	__u32 idx = (__u32)(b - htab->buckets);
+	__u16 seq;
 	int retries = HTAB_MISS_RETRIES;
 	struct htab_elem *l;
 
+	/* No element of this chain has the hash's filter bit: absent (see htab_bucket.filter). */
+	if (!(__atomic_load_n(&b->filter, __ATOMIC_RELAXED) & htab_filter_bit(hash)))
+		return NULL;
 again:
 	seq = __atomic_load_n(&b->seq, __ATOMIC_ACQUIRE);
 	for (l = htab_load_next(&b->first); !htab_is_nulls(l); l = htab_load_next(&l->next))
@@ -289,7 +301,13 @@ void htab_unlock_bucket(struct sn_htab *htab, struct htab_bucket *b)
 
 void htab_chain_add_head(struct sn_htab *htab, struct htab_bucket *b, struct htab_elem *l)
 {
+	__u8 bit = htab_filter_bit(__atomic_load_n(&l->hash, __ATOMIC_RELAXED));
+	__u8 old = __atomic_load_n(&b->filter, __ATOMIC_RELAXED);
+
 	(void)htab;
+	/* The bit before the element: a reader never filters out a linked key. */
+	if (!(old & bit))
+		__atomic_store_n(&b->filter, old | bit, __ATOMIC_RELAXED);
 	htab_write_begin(b);
 	/* l's key, hash and value are written; the release store publishes them. */
 	htab_store_next(&l->next, __atomic_load_n(&b->first, __ATOMIC_RELAXED));
@@ -300,6 +318,7 @@ void htab_chain_add_head(struct sn_htab *htab, struct htab_bucket *b, struct hta
 bool htab_chain_del(struct htab_bucket *b, struct htab_elem *l)
 {
 	struct htab_elem **pp = &b->first, *p;
+	__u8 bits = 0;
 
 	for (p = *pp; !htab_is_nulls(p); pp = &p->next, p = *pp) {
 		if (p == l) {
@@ -307,6 +326,11 @@ bool htab_chain_del(struct htab_bucket *b, struct htab_elem *l)
 			/* l->next stays as it is: a reader standing on l walks on. */
 			htab_store_next(pp, __atomic_load_n(&l->next, __ATOMIC_RELAXED));
 			htab_write_end(b);
+			/* The filter after the unlink: the bits of what is left (lock held). */
+			for (p = b->first; !htab_is_nulls(p); p = p->next)
+				bits |= htab_filter_bit(__atomic_load_n(&p->hash, __ATOMIC_RELAXED));
+			if (bits != __atomic_load_n(&b->filter, __ATOMIC_RELAXED))
+				__atomic_store_n(&b->filter, bits, __ATOMIC_RELAXED);
 			return true;
 		}
 	}
@@ -420,9 +444,14 @@ static int htab_prealloc_init(struct sn_htab *htab)
 
 	if (!htab->percpu && !htab->lru)
 		n += (__u32)nr_cpu_ids; /* htab_has_extra_elems() */
-	htab->elems = calloc(n, htab->elem_size);
-	if (!htab->elems)
-		return -ENOMEM;
+	{
+		/* Cache-line aligned (calloc's large blocks are not): see struct htab_elem. */
+		size_t bytes = round_up((size_t)n * htab->elem_size, (size_t)SMP_CACHE_BYTES);
+
+		if (posix_memalign(&htab->elems, SMP_CACHE_BYTES, bytes))
+			return -ENOMEM;
+		memset(htab->elems, 0, bytes);
+	}
 	if (htab->percpu) {
 		htab->pptrs = __alloc_percpu((size_t)n * htab_pcpu_size(htab), 8);
 		if (!htab->pptrs)
@@ -441,6 +470,9 @@ static int htab_prealloc_init(struct sn_htab *htab)
 	pcpu_freelist_populate(&htab->freelist,
 			       (unsigned char *)htab->elems + offsetof(struct htab_elem, fnode),
 			       htab->elem_size, n);
+	htab->free_stash = alloc_percpu(struct htab_elem *); /* zeroed: every slot empty */
+	if (!htab->free_stash)
+		return -ENOMEM;
 	if (htab->percpu)
 		return 0;
 	/* alloc_extra_elems(): one spare per CPU for replace-updates. */
@@ -539,6 +571,8 @@ void htab_map_free(struct sn_map *map)
 	}
 	if (htab->extra_elems)
 		free_percpu(htab->extra_elems);
+	if (htab->free_stash)
+		free_percpu(htab->free_stash);
 	if (htab->pptrs)
 		free_percpu(htab->pptrs);
 	free(htab->elems);
@@ -595,11 +629,60 @@ static struct htab_elem *htab_np_alloc(struct sn_htab *htab)
 	return l;
 }
 
-/* free_htab_elem(): prealloc: back on the freelist at once; NO_PREALLOC: recycle, uncount. */
+/* Prealloc: take the element parked in @cpu's stash slot, if any (sn_htab.free_stash). */
+static __always_inline struct htab_elem *htab_stash_take(struct sn_htab *htab, int cpu)
+{
+	struct htab_elem **slot = per_cpu_ptr(htab->free_stash, cpu);
+
+	if (!__atomic_load_n(slot, __ATOMIC_RELAXED))
+		return NULL;
+	return __atomic_exchange_n(slot, NULL, __ATOMIC_ACQUIRE);
+}
+
+/*
+ * Prealloc: a free element, or NULL when every element is in use: this CPU's stash slot, the
+ * freelist (all heads, skipping empty ones without their locks), then the other slots.
+ */
+static struct htab_elem *htab_prealloc_pop(struct sn_htab *htab)
+{
+	int me = htab_this_cpu(), cpu;
+	struct pcpu_freelist_node *node;
+	struct htab_elem *l = htab_stash_take(htab, me);
+
+	if (likely(l))
+		return l;
+	node = __pcpu_freelist_pop(&htab->freelist);
+	if (node)
+		return container_of(node, struct htab_elem, fnode);
+	for_each_possible_cpu(cpu) {
+		if (cpu != me && (l = htab_stash_take(htab, cpu)))
+			return l;
+	}
+	return NULL;
+}
+
+/* Prealloc: park @l in this CPU's empty stash slot, else push it on the freelist. */
+static void htab_prealloc_push(struct sn_htab *htab, struct htab_elem *l)
+{
+	struct htab_elem **slot = per_cpu_ptr(htab->free_stash, htab_this_cpu());
+	struct htab_elem *empty = NULL;
+
+	/* Release: the element's last uses come before its next owner's. */
+	if (!__atomic_load_n(slot, __ATOMIC_RELAXED) &&
+	    __atomic_compare_exchange_n(slot, &empty, l, false, __ATOMIC_RELEASE,
+					__ATOMIC_RELAXED))
+		return;
+	pcpu_freelist_push(&htab->freelist, &l->fnode);
+}
+
+/* free_htab_elem(): prealloc: free again at once; NO_PREALLOC: recycle, uncount. */
 static void free_htab_elem(struct sn_htab *htab, struct htab_elem *l)
 {
-	if (!htab->prealloc)
-		__atomic_fetch_sub(&htab->count, 1, __ATOMIC_RELAXED);
+	if (likely(htab->prealloc)) {
+		htab_prealloc_push(htab, l);
+		return;
+	}
+	__atomic_fetch_sub(&htab->count, 1, __ATOMIC_RELAXED);
 	pcpu_freelist_push(&htab->freelist, &l->fnode);
 }
 
@@ -619,7 +702,6 @@ enum htab_spare_src { SPARE_SLOT, SPARE_FREELIST, SPARE_INPLACE };
 static struct htab_elem *htab_take_spare(struct sn_htab *htab, enum htab_spare_src *src)
 {
 	int me = htab_this_cpu(), cpu;
-	struct pcpu_freelist_node *node;
 	struct htab_elem *l;
 
 	*src = SPARE_SLOT;
@@ -634,9 +716,9 @@ static struct htab_elem *htab_take_spare(struct sn_htab *htab, enum htab_spare_s
 			return l;
 	}
 	*src = SPARE_FREELIST;
-	node = __pcpu_freelist_pop(&htab->freelist);
-	if (node)
-		return container_of(node, struct htab_elem, fnode);
+	l = htab_prealloc_pop(htab);
+	if (l)
+		return l;
 	*src = SPARE_INPLACE;
 	__atomic_fetch_add(&htab->nr_inplace, 1, __ATOMIC_RELAXED);
 	return NULL;
@@ -648,7 +730,7 @@ static void htab_return_spare(struct sn_htab *htab, struct htab_elem *old, enum 
 	int me = htab_this_cpu(), cpu;
 
 	if (src == SPARE_FREELIST) {
-		pcpu_freelist_push(&htab->freelist, &old->fnode);
+		htab_prealloc_push(htab, old);
 		return;
 	}
 	/* There are always at least as many empty slots as spares in flight (ours included). */
@@ -685,13 +767,11 @@ static struct htab_elem *alloc_htab_elem(struct sn_htab *htab, const void *key, 
 	struct htab_elem *l;
 
 	if (htab->prealloc) {
-		struct pcpu_freelist_node *node = __pcpu_freelist_pop(&htab->freelist);
-
-		if (!node) {
+		l = htab_prealloc_pop(htab);
+		if (!l) {
 			*err = -E2BIG; /* all preallocated elements are in use */
 			return NULL;
 		}
-		l = container_of(node, struct htab_elem, fnode);
 	} else {
 		if (__atomic_fetch_add(&htab->count, 1, __ATOMIC_RELAXED) >=
 			    (long)htab->map.max_entries &&
@@ -963,13 +1043,14 @@ int htab_map_lookup_and_delete_elem(struct sn_map *map, const void *key, void *v
 }
 
 /*
- * __htab_map_lookup_and_delete_batch(): whole buckets at a time. in_batch/out_batch hold a u32
+ * __htab_map_lookup_and_delete_batch(): whole buckets at a time. Nonzero batch flags are
+ * -EINVAL, even with *count 0 (elem_flags were checked by map.c). in_batch/out_batch hold a u32
  * bucket index. A bucket that does not fit in what is left of *count ends the batch, with
  * -ENOSPC if nothing was copied yet; -ENOENT once the last bucket was done. out_batch is
  * written whenever the batch started (also with 0 elements).
  */
 static int htab_batch(struct sn_map *map, const void *in_batch, void *out_batch, void *keys,
-		      void *values, __u32 *count, bool do_delete)
+		      void *values, __u32 *count, __u64 flags, bool do_delete)
 {
 	struct sn_htab *htab = to_htab(map);
 	__u32 max_count = *count, total = 0, batch = 0, ks = map->key_size;
@@ -977,6 +1058,8 @@ static int htab_batch(struct sn_map *map, const void *in_batch, void *out_batch,
 	struct htab_elem *to_free = NULL;
 	int ret = 0;
 
+	if (flags)
+		return -EINVAL;
 	if (!max_count)
 		return 0;
 	*count = 0;
@@ -1045,15 +1128,16 @@ static int htab_batch(struct sn_map *map, const void *in_batch, void *out_batch,
 }
 
 int htab_map_lookup_batch(const struct sn_map *map, const void *in_batch, void *out_batch,
-			  void *keys, void *values, __u32 *count)
+			  void *keys, void *values, __u32 *count, __u64 flags)
 {
-	return htab_batch((struct sn_map *)map, in_batch, out_batch, keys, values, count, false);
+	return htab_batch((struct sn_map *)map, in_batch, out_batch, keys, values, count, flags,
+			  false);
 }
 
 int htab_map_lookup_and_delete_batch(struct sn_map *map, const void *in_batch, void *out_batch,
-				     void *keys, void *values, __u32 *count)
+				     void *keys, void *values, __u32 *count, __u64 flags)
 {
-	return htab_batch(map, in_batch, out_batch, keys, values, count, true);
+	return htab_batch(map, in_batch, out_batch, keys, values, count, flags, true);
 }
 
 static int htab_only_alloc_check(const struct sn_map_attr *attr)

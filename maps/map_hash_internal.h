@@ -40,19 +40,29 @@ struct sn_lru_node {
 	__u8 dead; /* freed while its list lock could not be taken: reclaim without the htab */
 };
 
+/*
+ * 48 bytes before the key, as the kernel's: a u32 key and a u64 value make a 64-byte element,
+ * and the preallocated area is cache-line aligned, so such an element is exactly one line
+ * (a lookup touches one line per element it walks, a hit one line in all). What a lock-free
+ * walker reads (next, hash, then the key) comes first.
+ */
 struct htab_elem {
 	struct htab_elem *next; /* chain link or nulls marker; atomic */
+	__u32 hash;             /* atomic */
+	__u32 pad;
 	union {
 		struct pcpu_freelist_node fnode; /* while on a freelist */
 		struct htab_elem *batch_flink;   /* LRU batch delete: freed after the bucket lock */
 	};
-	struct htab_elem *alloc_next; /* BPF_F_NO_PREALLOC: every element ever allocated */
-	struct sn_lru_node lru_node;
-	__u32 hash; /* atomic */
-	__u32 pad;
+	union {
+		/* BPF_F_NO_PREALLOC (never an LRU type): every element ever allocated */
+		struct htab_elem *alloc_next;
+		struct sn_lru_node lru_node; /* LRU types (always preallocated) */
+	};
 	/* key, round_up(key_size, 8) bytes; then the value, or the per-CPU pointer of a per-CPU map */
 	unsigned char key[] __attribute__((aligned(8)));
 };
+_Static_assert(sizeof(struct htab_elem) == 48, "htab_elem: the kernel's 48-byte header");
 
 struct htab_bucket {
 	struct htab_elem *first; /* atomic; changed under the lock below */
@@ -61,8 +71,18 @@ struct htab_bucket {
 	 * it: a change since the walk began may have moved the key behind the walker (a replace
 	 * puts the new element at the head, then unlinks the old one past the walker), so it
 	 * walks again. A softnetd addition: the kernel's walker can miss a key being replaced.
+	 * 16 bits: a walk takes far less than 32768 changes of its chain.
 	 */
-	__u32 seq;
+	__u16 seq;
+	/*
+	 * The OR of htab_filter_bit() over the hashes of the chain, a softnetd addition, a
+	 * superset at all times: a bit is set before an element is linked, the byte recomputed
+	 * after one is unlinked, both under the lock. A lookup whose bit is clear answers "absent"
+	 * without walking: a miss costs the bucket's line only, not one line per element.
+	 * seq and filter live in what is padding in the kernel's 16-byte bucket. Atomic.
+	 */
+	__u8 filter;
+	__u8 pad;
 	/* Protects the chain: rqspinlock (prealloc, or every map in the vanilla profile) or, for
 	 * BPF_F_NO_PREALLOC maps in the RT profiles, a PI mutex (seed: "Prepare hashtab locking
 	 * for PREEMPT_RT"). */
@@ -85,6 +105,15 @@ struct sn_htab {
 	void *pptrs;              /* per-CPU prealloc: one per-CPU area of N values */
 	struct pcpu_freelist freelist; /* prealloc (non-LRU); NO_PREALLOC: recycled elements */
 	struct htab_elem **extra_elems; /* per-CPU (alloc_percpu): the replace spare */
+	/*
+	 * Prealloc HASH / PERCPU_HASH, per CPU (alloc_percpu): one free element parked in front of
+	 * this CPU's freelist head, a softnetd addition. A delete leaves its element here when the
+	 * slot is empty and an insert takes it back, one atomic exchange each instead of a
+	 * freelist head's lock round trip; an insert that finds the slot empty pops the freelist,
+	 * and only when that is empty too looks at the other CPUs' slots, so -E2BIG still means
+	 * that every element is in use. Same reuse-at-once rule as the freelist.
+	 */
+	struct htab_elem **free_stash;
 	struct htab_elem *np_all;       /* NO_PREALLOC: all allocations (push-only, atomic) */
 	long count;                     /* NO_PREALLOC: elements in the map (atomic) */
 	unsigned long nr_ctx_refused;   /* NO_PREALLOC writes refused by context (atomic) */
@@ -122,6 +151,12 @@ static __always_inline void htab_store_next(struct htab_elem **p, struct htab_el
 	__atomic_store_n(p, v, __ATOMIC_RELEASE);
 }
 
+/* The bucket index takes the low bits of the hash; the filter takes the top three. */
+static __always_inline __u8 htab_filter_bit(__u32 hash)
+{
+	return (__u8)(1U << (hash >> 29));
+}
+
 static __always_inline struct htab_bucket *htab_bucket(const struct sn_htab *htab, __u32 hash)
 {
 	return &htab->buckets[hash & (htab->n_buckets - 1)];
@@ -157,17 +192,19 @@ struct htab_elem *__htab_map_lookup_elem(struct sn_htab *htab, const void *key);
 int htab_lock_bucket(struct sn_htab *htab, struct htab_bucket *b);
 void htab_unlock_bucket(struct sn_htab *htab, struct htab_bucket *b);
 void htab_chain_add_head(struct sn_htab *htab, struct htab_bucket *b, struct htab_elem *l);
+/* The bucket lock and its chain; the kernel's bucket is 16 bytes too (without lockdep). */
 /* Around chain changes (lock held); add_head and chain_del do it themselves. */
 static __always_inline void htab_write_begin(struct htab_bucket *b)
 {
-	__atomic_store_n(&b->seq, b->seq + 1, __ATOMIC_RELAXED); /* ordered by the release below */
+	/* ordered by the release below */
+	__atomic_store_n(&b->seq, (__u16)(b->seq + 1), __ATOMIC_RELAXED);
 }
 
 static __always_inline void htab_write_end(struct htab_bucket *b)
 {
-	__atomic_store_n(&b->seq, b->seq + 1, __ATOMIC_RELEASE);
+	__atomic_store_n(&b->seq, (__u16)(b->seq + 1), __ATOMIC_RELEASE);
 }
-/* Unlink l from b's chain (lock held). Return: true if it was there. */
+/* Unlink l from b's chain (lock held), then recompute b's filter. Return: true if it was there. */
 bool htab_chain_del(struct htab_bucket *b, struct htab_elem *l);
 int htab_check_flags(struct htab_elem *l_old, __u64 map_flags);
 void htab_pcpu_copy_value(struct sn_htab *htab, void *pptr, const void *value, bool onallcpus);
@@ -181,10 +218,11 @@ int htab_map_get_next_key(const struct sn_map *map, const void *key, void *next_
 long htab_map_delete_elem(struct sn_map *map, const void *key);
 int htab_copy_value(const struct sn_map *map, const void *key, void *value);
 int htab_percpu_copy_value(const struct sn_map *map, const void *key, void *value);
+/* @flags: the batch-level flags; nonzero is -EINVAL, checked before *count. */
 int htab_map_lookup_batch(const struct sn_map *map, const void *in_batch, void *out_batch,
-			  void *keys, void *values, __u32 *count);
+			  void *keys, void *values, __u32 *count, __u64 flags);
 int htab_map_lookup_and_delete_batch(struct sn_map *map, const void *in_batch, void *out_batch,
-				     void *keys, void *values, __u32 *count);
+				     void *keys, void *values, __u32 *count, __u64 flags);
 int htab_map_lookup_and_delete_elem(struct sn_map *map, const void *key, void *value);
 
 /* map_lru.c */

@@ -13,6 +13,11 @@
  *   copy_value / update_value                syscall side of per-CPU and struct-valued types
  *                                            (NULL: generic copy of value_size bytes / update_elem)
  *   *_batch                                  NULL: -ENOTSUPP, as the kernel's BPF_DO_BATCH
+ *
+ * Batch flags: map.c checks elem_flags for every type (6.18: each batch command refuses any bit
+ * but BPF_F_LOCK, and BPF_F_LOCK on a value without a bpf_spin_lock, i.e. on every map here);
+ * the batch-level flags go to the lookup commands, whose hash implementation refuses nonzero
+ * ones before looking at the count, while the generic ones ignore them.
  */
 #ifndef MAPS_MAP_INTERNAL_H
 #define MAPS_MAP_INTERNAL_H
@@ -54,9 +59,9 @@ struct sn_map_ops {
 	long (*update_value)(struct sn_map *map, const void *key, const void *value, __u64 flags);
 
 	int (*lookup_batch)(const struct sn_map *map, const void *in_batch, void *out_batch,
-			    void *keys, void *values, __u32 *count);
+			    void *keys, void *values, __u32 *count, __u64 flags);
 	int (*lookup_and_delete_batch)(struct sn_map *map, const void *in_batch, void *out_batch,
-				       void *keys, void *values, __u32 *count);
+				       void *keys, void *values, __u32 *count, __u64 flags);
 	int (*update_batch)(struct sn_map *map, const void *keys, const void *values,
 			    __u32 *count, __u64 elem_flags);
 	int (*delete_batch)(struct sn_map *map, const void *keys, __u32 *count);
@@ -92,8 +97,9 @@ void sn_map_init_from_attr(struct sn_map *map, const struct sn_map_attr *attr);
 int sn_map_index_get_next_key(const struct sn_map *map, const void *key, void *next_key);
 
 /* Generic batch operations over get_next_key/copy_value/update/delete (kernel/bpf/syscall.c). */
+/* @flags: ignored, as generic_map_lookup_batch() does. */
 int sn_generic_lookup_batch(const struct sn_map *map, const void *in_batch, void *out_batch,
-			    void *keys, void *values, __u32 *count);
+			    void *keys, void *values, __u32 *count, __u64 flags);
 int sn_generic_update_batch(struct sn_map *map, const void *keys, const void *values,
 			    __u32 *count, __u64 elem_flags);
 int sn_generic_delete_batch(struct sn_map *map, const void *keys, __u32 *count);

@@ -219,9 +219,29 @@ static __u64 gen_flags(struct diff_state *st)
 	return odd[rnd_below(st, ARRAY_SIZE(odd))];
 }
 
-static __u64 gen_rare_flags(struct diff_state *st)
+/*
+ * flags of lookup / lookup_and_delete: mostly 0, else BPF_F_LOCK alone (checked after the
+ * access rights, while other bits are refused before them) or an odd mix.
+ */
+static __u64 gen_lookup_flags(struct diff_state *st)
 {
-	return rnd_below(st, 100) < 95 ? 0 : gen_flags(st) | 1;
+	if (rnd_below(st, 100) < 95)
+		return 0;
+	return rnd_below(st, 2) ? BPF_F_LOCK : gen_flags(st) | 1;
+}
+
+/*
+ * elem_flags and flags of a batch command: mostly 0, else BPF_F_LOCK alone (no value here has a
+ * bpf_spin_lock), an update flag the batch commands do not take (BPF_NOEXIST / BPF_EXIST), an
+ * unknown low bit or a high bit. 6.18 refuses every nonzero elem_flags; the hash batch lookups
+ * also refuse nonzero batch flags, which the generic batch commands ignore.
+ */
+static __u64 gen_batch_flags(struct diff_state *st)
+{
+	static const __u64 odd[] = { BPF_F_LOCK, BPF_NOEXIST, BPF_EXIST, 8, 1ULL << 32,
+				     BPF_F_LOCK | BPF_EXIST };
+
+	return rnd_below(st, 100) < 90 ? 0 : odd[rnd_below(st, ARRAY_SIZE(odd))];
 }
 
 enum diff_op {
@@ -354,8 +374,11 @@ static bool run_one_unordered(struct diff_state *st, long idx, enum diff_op op)
 		__u32 cs = c->max_entries + 4, ck = cs;
 		__u64 flags;
 
-		so.elem_flags = ko.elem_flags = gen_rare_flags(st);
-		flags = so.elem_flags;
+		so.elem_flags = ko.elem_flags = gen_batch_flags(st);
+		so.flags = ko.flags = gen_batch_flags(st);
+		flags = so.elem_flags | so.flags;
+		if (rnd_below(st, 50) == 0)
+			cs = ck = 0; /* the flag checks come before the count check */
 		memset(B.ob, 0, sizeof(B.ob));
 		if (op == OP_LOOKUP_BATCH) {
 			rs = sn_map__lookup_batch(st->sm, NULL, B.ob[0], B.outk[0], B.outv[0], &cs,
@@ -404,7 +427,7 @@ static bool run_one(struct diff_state *st, long idx)
 		return run_one_unordered(st, idx, op);
 	switch (op) {
 	case OP_LOOKUP:
-		flags = gen_rare_flags(st);
+		flags = gen_lookup_flags(st);
 		rs = sn_map__lookup_elem_flags(st->sm, B.key, B.out[0], flags);
 		rk = k_ret(bpf_map_lookup_elem_flags(st->kfd, B.key, B.out[1], flags));
 		if (rs != rk)
@@ -455,7 +478,7 @@ static bool run_one(struct diff_state *st, long idx)
 		return true;
 	}
 	case OP_LOOKUP_AND_DELETE:
-		flags = gen_rare_flags(st);
+		flags = gen_lookup_flags(st);
 		rs = sn_map__lookup_and_delete_elem(st->sm, B.key, B.out[0], flags);
 		rk = k_ret(bpf_map_lookup_and_delete_elem_flags(st->kfd, B.key, B.out[1], flags));
 		break;
@@ -466,15 +489,9 @@ static bool run_one(struct diff_state *st, long idx)
 		__u32 count = rnd_below(st, c->max_entries + 4), cs = count, ck = count;
 		bool from_start = rnd_below(st, 3) == 0;
 
-		so.elem_flags = ko.elem_flags = gen_rare_flags(st);
-		so.flags = ko.flags = rnd_below(st, 20) == 0;
-		/*
-		 * The kernel's hash batch lookups refuse nonzero batch flags (-EINVAL); map.c does
-		 * not pass them to the type (reported): not sent to hash maps.
-		 */
-		if (is_hash_type(c->type))
-			so.flags = ko.flags = 0;
-		flags = so.elem_flags;
+		so.elem_flags = ko.elem_flags = gen_batch_flags(st);
+		so.flags = ko.flags = gen_batch_flags(st);
+		flags = so.elem_flags | so.flags;
 		memset(B.ob, 0, sizeof(B.ob));
 		memset(B.outk, 0, sizeof(B.outk));
 		memset(B.outv, 0, sizeof(B.outv));
@@ -518,9 +535,9 @@ static bool run_one(struct diff_state *st, long idx)
 			gen_key(st, B.keys + (size_t)i * ks);
 			gen_value(st, B.values + (size_t)i * vs);
 		}
-		so.elem_flags = ko.elem_flags = gen_rare_flags(st);
-		so.flags = ko.flags = rnd_below(st, 20) == 0;
-		flags = so.elem_flags;
+		so.elem_flags = ko.elem_flags = gen_batch_flags(st);
+		so.flags = ko.flags = gen_batch_flags(st);
+		flags = so.elem_flags | so.flags;
 		if (op == OP_UPDATE_BATCH) {
 			rs = sn_map__update_batch(st->sm, B.keys, B.values, &cs, &so);
 			rk = k_ret(bpf_map_update_batch(st->kfd, B.keys, B.values, &ck, &ko));

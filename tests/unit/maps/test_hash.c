@@ -438,6 +438,80 @@ static void test_batch(void **state)
 	sn_map__free(m);
 }
 
+/*
+ * A preallocated element freed on one CPU parks in that CPU's stash slot (map_hash.c); an insert
+ * on another CPU whose slot and freelist are empty must still find it: -E2BIG only when every
+ * element is in use. Three threads, pinned for life: fill on CPU 0, delete on CPU 1, insert on
+ * CPU 0 again.
+ */
+struct stash_step {
+	struct sn_map *m;
+	int cpu;
+	long ret[3];
+};
+
+static void *stash_fill(void *arg)
+{
+	struct stash_step *s = arg;
+	__u64 v = 1;
+
+	if (bh_task_pin(s->cpu))
+		return NULL;
+	for (__u32 k = 0; k < 8; k++)
+		s->ret[0] |= sn_map_update_elem(s->m, &k, &v, BPF_NOEXIST);
+	s->ret[1] = sn_map_update_elem(s->m, &(__u32){ 8 }, &v, BPF_NOEXIST); /* full */
+	return NULL;
+}
+
+static void *stash_delete(void *arg)
+{
+	struct stash_step *s = arg;
+
+	if (bh_task_pin(s->cpu))
+		return NULL;
+	s->ret[0] = sn_map_delete_elem(s->m, &(__u32){ 3 });
+	return NULL;
+}
+
+static void *stash_insert(void *arg)
+{
+	struct stash_step *s = arg;
+	__u64 v = 2;
+
+	if (bh_task_pin(s->cpu))
+		return NULL;
+	s->ret[0] = sn_map_update_elem(s->m, &(__u32){ 100 }, &v, BPF_NOEXIST);
+	s->ret[1] = sn_map_update_elem(s->m, &(__u32){ 101 }, &v, BPF_NOEXIST); /* full again */
+	return NULL;
+}
+
+static void test_prealloc_free_on_other_cpu(void **state)
+{
+	struct sn_map *m = mk(BPF_MAP_TYPE_HASH, 4, 8, 8, 0);
+	struct stash_step a = { .m = m, .cpu = 0 }, b = { .m = m, .cpu = nr_cpu_ids - 1 },
+			  c = { .m = m, .cpu = 0 };
+	void *(*fn[3])(void *) = { stash_fill, stash_delete, stash_insert };
+	struct stash_step *st[3] = { &a, &b, &c };
+
+	(void)state;
+	assert_non_null(m);
+	if (nr_cpu_ids < 2)
+		skip();
+	for (int i = 0; i < 3; i++) {
+		pthread_t t;
+
+		assert_int_equal(pthread_create(&t, NULL, fn[i], st[i]), 0);
+		assert_int_equal(pthread_join(t, NULL), 0);
+	}
+	assert_int_equal(a.ret[0], 0);
+	assert_int_equal(a.ret[1], -E2BIG);
+	assert_int_equal(b.ret[0], 0);
+	assert_int_equal(c.ret[0], 0);
+	assert_int_equal(c.ret[1], -E2BIG);
+	assert_int_equal(count_elems(m), 8);
+	sn_map__free(m);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -452,6 +526,7 @@ int main(void)
 		cmocka_unit_test(test_no_prealloc_context),
 		cmocka_unit_test(test_percpu_values),
 		cmocka_unit_test(test_prealloc_reuse_caveat),
+		cmocka_unit_test(test_prealloc_free_on_other_cpu),
 	};
 
 	return tu_run_per_profile("maps_hash", tests);
