@@ -17,6 +17,18 @@ static const char *const cfg_xsk_mode_names[] = {
 	[CFG_XSK_ZEROCOPY] = "zerocopy",
 };
 
+const char *softnetd_skb_cache_gen_name(enum cfg_skb_cache_gen g)
+{
+	return g == CFG_SKB_CACHE_6_12 ? "6.12" : g == CFG_SKB_CACHE_6_19 ? "6.19" : "?";
+}
+
+const char *softnetd_log_level_name(enum cfg_log_level l)
+{
+	static const char *const names[] = {"err", "warn", "info", "debug"};
+
+	return (unsigned int)l < 4 ? names[l] : "?";
+}
+
 const char *softnetd_port_type_name(enum cfg_port_type t)
 {
 	return (unsigned int)t < 4 ? cfg_port_type_names[t] : "?";

@@ -9,8 +9,9 @@
  *   FILE:LINE:COL: ports[1].queues: expected integer 1..64, got "x"
  *
  * LINE and COL are 1-based and point at the offending node (the mapping, for a missing key).
- * Sections are checked in a fixed order (profile, cpus, napi, ports, bridge, routes, neighbours,
- * fdb, router), each in file order, so "first" means first in that order.
+ * Sections are checked in a fixed order (profile, cpus, napi, log_level, irq_priority, memory,
+ * ports, bridge, routes, neighbours, fdb, router), each in file order, so "first" means first
+ * in that order.
  *
  * Context: any thread; no global state. The result is owned by the caller.
  */
@@ -48,5 +49,9 @@ int softnetd_config__summary(const struct softnetd_config *cfg, char *buf, size_
 
 const char *softnetd_port_type_name(enum cfg_port_type t);
 const char *softnetd_xsk_mode_name(enum cfg_xsk_mode m);
+/* "6.12", "6.19" */
+const char *softnetd_skb_cache_gen_name(enum cfg_skb_cache_gen g);
+/* "err", "warn", "info", "debug" */
+const char *softnetd_log_level_name(enum cfg_log_level l);
 
 #endif /* SOFTNETD_CONFIG_H */

@@ -12,6 +12,8 @@
 
 static const char *const cfg_port_types[] = {"afxdp", "dpdk", "vlan", "loop", NULL};
 static const char *const cfg_xsk_modes[] = {"auto", "copy", "zerocopy", NULL};
+static const char *const cfg_skb_cache_gens[] = {"6.12", "6.19", NULL};
+static const char *const cfg_log_levels[] = {"err", "warn", "info", "debug", NULL};
 
 static int cfg_nomem(struct cfg_parser *p)
 {
@@ -87,6 +89,42 @@ static int cfg_napi(struct cfg_parser *p, const yaml_node_t *n)
 		err = cfg_int(p, k[2].value, "napi.weight", 1, 1024, &napi->weight);
 	if (!err && k[3].value)
 		err = cfg_bool(p, k[3].value, "napi.threaded", &napi->threaded);
+	return err;
+}
+
+/*
+ * memory: the sizes of the preallocated pools. frames_per_queue becomes an AF_XDP UMEM / DPDK
+ * mempool per rx queue, whose rings must be powers of two.
+ */
+static int cfg_memory(struct cfg_parser *p, const yaml_node_t *n)
+{
+	struct cfg_key k[] = {{.name = "skb_cache"},
+			      {.name = "heads"},
+			      {.name = "chunks"},
+			      {.name = "frames_per_queue"},
+			      {.name = NULL}};
+	struct cfg_memory *m = &p->cfg->memory;
+	int err = cfg_mapping(p, n, "memory", k), v;
+
+	if (!err && k[0].value) {
+		err = cfg_enum(p, k[0].value, "memory.skb_cache", cfg_skb_cache_gens, &v);
+		m->skb_cache = (enum cfg_skb_cache_gen)v;
+	}
+	if (!err && k[1].value)
+		err = cfg_int(p, k[1].value, "memory.heads", 1024, 16777216, &m->heads);
+	if (!err && k[2].value)
+		err = cfg_int(p, k[2].value, "memory.chunks", 1, 65536, &m->chunks);
+	if (!err && k[3].value) {
+		err = cfg_int(p, k[3].value, "memory.frames_per_queue", 64, 262144,
+			      &m->frames_per_queue);
+		if (!err && (m->frames_per_queue & (m->frames_per_queue - 1))) {
+			char f[64];
+
+			err = cfg_err(p, k[3].value, "memory.frames_per_queue",
+				      "expected a power of two 64..262144, got %s",
+				      cfg_found(k[3].value, f, sizeof(f)));
+		}
+	}
 	return err;
 }
 
@@ -385,6 +423,9 @@ int cfg_top(struct cfg_parser *p, const yaml_node_t *root)
 		K_PROFILE,
 		K_CPUS,
 		K_NAPI,
+		K_LOG_LEVEL,
+		K_IRQ_PRIORITY,
+		K_MEMORY,
 		K_PORTS,
 		K_BRIDGE,
 		K_ROUTES,
@@ -393,7 +434,8 @@ int cfg_top(struct cfg_parser *p, const yaml_node_t *root)
 		K_ROUTER
 	};
 	struct cfg_key k[] = {{.name = "profile"},    {.name = "cpus"},	  {.name = "napi"},
-			      {.name = "ports"},      {.name = "bridge"}, {.name = "routes"},
+			      {.name = "log_level"},  {.name = "irq_priority"},
+			      {.name = "memory"},     {.name = "ports"},      {.name = "bridge"}, {.name = "routes"},
 			      {.name = "neighbours"}, {.name = "fdb"},	  {.name = "router"},
 			      {.name = NULL}};
 	struct softnetd_config *cfg = p->cfg;
@@ -403,6 +445,12 @@ int cfg_top(struct cfg_parser *p, const yaml_node_t *root)
 	cfg->napi = (struct cfg_napi){.budget = 300, .time_limit_us = 2000, .weight = 64};
 	cfg->bridge = (struct cfg_bridge){.ageing_time_s = 300, .fdb_max = 4096};
 	cfg->router = (struct cfg_router){.icmp_ratelimit_ms = 1000};
+	cfg->log_level = CFG_LOG_INFO;
+	cfg->irq_priority = 50;
+	cfg->memory = (struct cfg_memory){.skb_cache = CFG_SKB_CACHE_6_19,
+					  .heads = 65536,
+					  .chunks = 256,
+					  .frames_per_queue = 4096};
 
 	if (root->type != YAML_MAPPING_NODE) {
 		char f[64];
@@ -420,6 +468,18 @@ int cfg_top(struct cfg_parser *p, const yaml_node_t *root)
 	if (k[K_CPUS].value && (err = cfg_cpus(p, k[K_CPUS].value)))
 		return err;
 	if (k[K_NAPI].value && (err = cfg_napi(p, k[K_NAPI].value)))
+		return err;
+	if (k[K_LOG_LEVEL].value) {
+		int v;
+
+		if ((err = cfg_enum(p, k[K_LOG_LEVEL].value, "log_level", cfg_log_levels, &v)))
+			return err;
+		cfg->log_level = (enum cfg_log_level)v;
+	}
+	if (k[K_IRQ_PRIORITY].value &&
+	    (err = cfg_int(p, k[K_IRQ_PRIORITY].value, "irq_priority", 1, 99, &cfg->irq_priority)))
+		return err;
+	if (k[K_MEMORY].value && (err = cfg_memory(p, k[K_MEMORY].value)))
 		return err;
 	if ((err = cfg_ports(p, k[K_PORTS].value)))
 		return err;

@@ -96,6 +96,27 @@ struct cfg_napi {
 	bool threaded; /* napi/<port>-<id> threads, default false */
 };
 
+/* Which kernel generation's napi_alloc_cache sizes to follow (net/skb_cache.h). */
+enum cfg_skb_cache_gen {
+	CFG_SKB_CACHE_6_12,
+	CFG_SKB_CACHE_6_19,
+};
+
+/* memory: the preallocated pools (every size fixed at start-up; none grows on the datapath). */
+struct cfg_memory {
+	enum cfg_skb_cache_gen skb_cache; /* default 6.19 */
+	int heads;            /* global skb-head pool, default 65536 */
+	int chunks;           /* global 32 KiB fragment-chunk pool, default 256 */
+	int frames_per_queue; /* UMEM / mempool frames per rx queue, a power of two, default 4096 */
+};
+
+enum cfg_log_level {
+	CFG_LOG_ERR,
+	CFG_LOG_WARN,
+	CFG_LOG_INFO,
+	CFG_LOG_DEBUG,
+};
+
 struct cfg_bridge {
 	bool enabled; /* a bridge: section is present */
 	int *ports; /* indices into ports[]; all ports when nr_ports == 0 */
@@ -117,6 +138,9 @@ struct softnetd_config {
 	int *cpus; /* nr_cpus == 0: every online CPU */
 	size_t nr_cpus;
 	struct cfg_napi napi;
+	enum cfg_log_level log_level; /* default info; softnetd --log-level overrides it */
+	int irq_priority; /* SCHED_FIFO priority of IRQ threads (RT profiles), 1..99, default 50 */
+	struct cfg_memory memory;
 	struct cfg_port *ports;
 	size_t nr_ports;
 	struct cfg_route *routes;

@@ -58,10 +58,25 @@ printf '%s: cannot read configuration: Is a directory\n' "$tmp" >"$tmp/want_dir"
 check directory 2 "$tmp/want_dir" --check-config "$tmp"
 check help 0 /dev/null --help
 grep -q -- "--check-config FILE" "$tmp/out" || { echo "FAIL help: no usage"; fail=1; }
-check no-arguments 1 "" 
-grep -q "not implemented yet" "$tmp/err" || { echo "FAIL no-arguments: no notice"; fail=1; }
 check bad-option 2 "" --frobnicate
 check missing-argument 2 "" --check-config
+# The daemon itself reports a bad configuration exactly as --check-config does, and exits 2
+# before touching anything.
+check daemon-missing-config 2 "$tmp/want_missing" --config "$tmp/missing.yaml" \
+	--runtime-dir "$tmp/run"
+for yaml in "$bad_dir"/*.yaml; do
+	sed "s|^FILE:|$yaml:|" "$bad_dir/$(basename "$yaml" .yaml).expect" >"$tmp/want"
+	check "daemon/$(basename "$yaml" .yaml)" 2 "$tmp/want" --config "$yaml" \
+		--runtime-dir "$tmp/run"
+	break # one is enough: the same loader and message
+done
+check bad-profile-option 2 "" --profile turbo --config "$tmp/missing.yaml"
+grep -q "expected vanilla|rt-bhlock|rt-nested, got 'turbo'" "$tmp/err" ||
+	{ echo "FAIL bad-profile-option: no message"; fail=1; }
+check bad-log-level-option 2 "" --log-level loud --config "$tmp/missing.yaml"
+grep -q "expected err|warn|info|debug, got 'loud'" "$tmp/err" ||
+	{ echo "FAIL bad-log-level-option: no message"; fail=1; }
+[ -e "$tmp/run" ] && { echo "FAIL: the daemon made its runtime directory before checking"; fail=1; }
 
 echo "$n malformed configs checked"
 exit $fail

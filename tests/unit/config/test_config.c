@@ -60,6 +60,43 @@ static void test_defaults(void **state)
 	assert_false(cfg->router.enabled);
 	assert_int_equal(cfg->router.icmp_ratelimit_ms, 1000);
 	assert_int_equal(cfg->nr_routes + cfg->nr_neighbours + cfg->nr_fdb, 0);
+	assert_int_equal(cfg->log_level, CFG_LOG_INFO);
+	assert_int_equal(cfg->irq_priority, 50);
+	assert_int_equal(cfg->memory.skb_cache, CFG_SKB_CACHE_6_19);
+	assert_int_equal(cfg->memory.heads, 65536);
+	assert_int_equal(cfg->memory.chunks, 256);
+	assert_int_equal(cfg->memory.frames_per_queue, 4096);
+	softnetd_config__free(cfg);
+}
+
+static void test_memory_irq_log(void **state)
+{
+	char msg[256];
+	struct softnetd_config *cfg = parse("log_level: debug\nirq_priority: 70\n"
+					    "memory:\n  skb_cache: \"6.12\"\n  heads: 2048\n"
+					    "  chunks: 8\n  frames_per_queue: 1024\n"
+					    "ports:\n  - { name: l, type: loop, peer: l }\n",
+					    msg, sizeof(msg));
+
+	(void)state;
+	if (!cfg)
+		fail_msg("%s", msg);
+	assert_int_equal(cfg->log_level, CFG_LOG_DEBUG);
+	assert_int_equal(cfg->irq_priority, 70);
+	assert_int_equal(cfg->memory.skb_cache, CFG_SKB_CACHE_6_12);
+	assert_int_equal(cfg->memory.heads, 2048);
+	assert_int_equal(cfg->memory.chunks, 8);
+	assert_int_equal(cfg->memory.frames_per_queue, 1024);
+	assert_string_equal(softnetd_skb_cache_gen_name(cfg->memory.skb_cache), "6.12");
+	assert_string_equal(softnetd_log_level_name(cfg->log_level), "debug");
+	softnetd_config__free(cfg);
+
+	/* Only the keys it names; the rest keep their defaults. */
+	cfg = parse("memory: { chunks: 16 }\nports:\n  - { name: l, type: loop, peer: l }\n", msg,
+		    sizeof(msg));
+	assert_non_null(cfg);
+	assert_int_equal(cfg->memory.chunks, 16);
+	assert_int_equal(cfg->memory.heads, 65536);
 	softnetd_config__free(cfg);
 }
 
@@ -218,6 +255,7 @@ int main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_defaults),
+		cmocka_unit_test(test_memory_irq_log),
 		cmocka_unit_test(test_l2_bridge),
 		cmocka_unit_test(test_l3_router),
 		cmocka_unit_test(test_vlan),
