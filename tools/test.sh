@@ -37,7 +37,10 @@ run() { # dir, suite, [wrapper]
 }
 
 mkdir -p build
-if build build/debug -Dbhlock_debug=true; then run build/debug unit; else status=1; fi
+if build build/debug -Dbhlock_debug=true; then
+  run build/debug unit
+  run build/debug integration
+else status=1; fi
 if build build/asan -Dbhlock_debug=true -Db_sanitize=address,undefined -Db_lundef=false; then
   ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
     run build/asan unit
