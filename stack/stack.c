@@ -96,7 +96,7 @@ static unsigned int addr_read_begin(void)
 
 static bool addr_read_retry(unsigned int s)
 {
-	__atomic_thread_fence(__ATOMIC_ACQUIRE);
+	seq_read_fence(&stack.addr_seq);
 	return __atomic_load_n(&stack.addr_seq, __ATOMIC_RELAXED) != s;
 }
 
@@ -251,7 +251,7 @@ static void addrs_set(const struct softnetd_config *cfg)
 	unsigned int n = 0;
 
 	__atomic_store_n(&stack.addr_seq, stack.addr_seq + 1, __ATOMIC_RELAXED);
-	__atomic_thread_fence(__ATOMIC_RELEASE);
+	seq_write_fence(&stack.addr_seq);
 	for (size_t i = 0; i < cfg->router.nr_addresses && n < STACK_MAX_ADDRS; i++) {
 		const struct cfg_router_addr *ra = &cfg->router.addresses[i];
 		struct sn_netdev *dev = stack_cfg_dev(cfg, ra->dev);
