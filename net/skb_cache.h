@@ -29,8 +29,8 @@
 #define SN_FRAG_CHUNK_SIZE 32768
 
 enum sn_skb_cache_gen {
+	SN_SKB_CACHE_6_19, /* first: a zeroed params struct gets the default */
 	SN_SKB_CACHE_6_12,
-	SN_SKB_CACHE_6_19,
 };
 
 struct sn_skb_cache_params {
