@@ -298,10 +298,23 @@ static __always_inline uint16_t get_be16(const uint8_t *p)
 	return (uint16_t)(p[0] << 8 | p[1]);
 }
 
+bool (*sn_xdp_rx_hook)(struct sn_frame *f);
+
 void sn_netif_receive_frame(struct sn_frame *f)
 {
 	struct sn_netdev *dev = f->dev;
 	sn_rx_handler_t fn;
+
+	/*
+	 * XDP first, as a driver runs it before any stack work (xdp/ installs the hook). It returns
+	 * true when it consumed the frame (DROP, TX, REDIRECT, ABORTED), having counted it itself.
+	 */
+	if (unlikely(__atomic_load_n(&dev->xdp_prog, __ATOMIC_ACQUIRE) != NULL)) {
+		bool (*hook)(struct sn_frame *) = __atomic_load_n(&sn_xdp_rx_hook, __ATOMIC_ACQUIRE);
+
+		if (hook && hook(f))
+			return;
+	}
 
 	/*
 	 * Count the frame on every device it enters: the port, then each vlan device it is

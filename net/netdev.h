@@ -97,6 +97,7 @@ struct sn_netdev {
 	struct sn_dev_pcpu_stats *pcpu_stats; /* alloc_percpu */
 	int bridge_port;                 /* the stack's: member of the bridge (>=0) or -1 */
 	void *stack_priv;                /* the stack's per-device data (addresses...) */
+	void *xdp_prog;                  /* xdp/: the attached program (struct sn_xdp_attachment), or NULL */
 };
 
 /**
@@ -141,6 +142,12 @@ void sn_dev_stats_read(struct sn_netdev *dev, int cpu, struct sn_dev_stats *out)
  * Context: BH (NAPI poll).
  */
 void sn_netif_receive_frame(struct sn_frame *f);
+
+/*
+ * XDP hook (set by xdp/): called first for a frame whose device has xdp_prog set. Returns true
+ * when it consumed the frame (and counted it), false for XDP_PASS (the frame goes on).
+ */
+extern bool (*sn_xdp_rx_hook)(struct sn_frame *f);
 
 typedef void (*sn_rx_handler_t)(struct sn_frame *f);
 /* The stack's entry; NULL drops everything as LOCAL_UNHANDLED. Set before traffic. */
