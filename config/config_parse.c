@@ -119,8 +119,20 @@ int cfg_mapping(struct cfg_parser *p, const yaml_node_t *map, const char *path,
 			;
 		if (!key->name) {
 			/* List what is allowed: the fix is usually a typo. */
-			char allowed[256];
+			char allowed[256], qk[64];
 			size_t o = 0;
+
+			/*
+			 * A key holding a control character (a quoted "\n" key) goes into the path
+			 * escaped, as cfg_found() shows it: the error must stay one line.
+			 */
+			for (const char *c = k; *c; c++) {
+				if ((unsigned char)*c < 0x20 || *c == 0x7f) {
+					cfg_path(kp, "%s%s%s", path, *path ? "." : "",
+						 cfg_found(kn, qk, sizeof(qk)));
+					break;
+				}
+			}
 
 			allowed[0] = '\0';
 			for (struct cfg_key *a = keys; a->name && o < sizeof(allowed); a++)

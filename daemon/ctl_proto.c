@@ -62,12 +62,56 @@ __attribute__((format(printf, 3, 4))) static int ctl_err(char *err, size_t errle
 	return -EINVAL;
 }
 
+/*
+ * @s quoted for an error line: at most 32 bytes of it, with '"', '\\', control characters and
+ * every byte above 0x7e escaped, so that the message stays one line of ASCII whatever the client
+ * sent (a cut through a UTF-8 sequence would make the error reply invalid JSON for jansson, and
+ * a newline would split it).
+ */
+static const char *ctl_quote(const char *s, char *buf, size_t len)
+{
+	size_t o = 0;
+
+	buf[o++] = '"';
+	for (size_t i = 0; s[i] && o + 6 < len; i++) {
+		unsigned char c = (unsigned char)s[i];
+
+		if (i == 32) {
+			o += (size_t)snprintf(buf + o, len - o, "...");
+			break;
+		}
+		if (c == '"' || c == '\\')
+			o += (size_t)snprintf(buf + o, len - o, "\\%c", c);
+		else if (c < 0x20 || c >= 0x7f)
+			o += (size_t)snprintf(buf + o, len - o, "\\x%02x", c);
+		else
+			buf[o++] = (char)c;
+	}
+	buf[o++] = '"';
+	buf[o] = '\0';
+	return buf;
+}
+
+/* @s (jansson's error text, which quotes the bad input) with the same escapes, not cut. */
+static const char *ctl_ascii(const char *s, char *buf, size_t len)
+{
+	size_t o = 0;
+
+	for (size_t i = 0; s[i] && o + 5 < len; i++) {
+		unsigned char c = (unsigned char)s[i];
+
+		if (c < 0x20 || c >= 0x7f)
+			o += (size_t)snprintf(buf + o, len - o, "\\x%02x", c);
+		else
+			buf[o++] = (char)c;
+	}
+	buf[o] = '\0';
+	return buf;
+}
+
 /* What a JSON value is, for "got ...": a short quoted string, a number, a type name. */
 static const char *ctl_found(const json_t *v, char *buf, size_t len)
 {
-	size_t o = 0;
-	const char *s;
-
 	switch (json_typeof(v)) {
 	case JSON_OBJECT:
 		return "an object";
@@ -84,25 +128,7 @@ static const char *ctl_found(const json_t *v, char *buf, size_t len)
 	case JSON_STRING:
 		break;
 	}
-	s = json_string_value(v);
-	buf[o++] = '"';
-	for (size_t i = 0; s[i] && o + 6 < len; i++) {
-		unsigned char c = (unsigned char)s[i];
-
-		if (i == 32) {
-			o += (size_t)snprintf(buf + o, len - o, "...");
-			break;
-		}
-		if (c == '"' || c == '\\')
-			o += (size_t)snprintf(buf + o, len - o, "\\%c", c);
-		else if (c < 0x20 || c == 0x7f)
-			o += (size_t)snprintf(buf + o, len - o, "\\x%02x", c);
-		else
-			buf[o++] = (char)c;
-	}
-	buf[o++] = '"';
-	buf[o] = '\0';
-	return buf;
+	return ctl_quote(json_string_value(v), buf, len);
 }
 
 static bool ctl_name_char(char c)
@@ -164,6 +190,7 @@ static int ctl_string_arg(const json_t *v, const char *key, char *out, size_t ma
 static int ctl_route_args(struct ctl_request *req, char *err, size_t errlen)
 {
 	const char *what = ctl_op_name(req->op);
+	char q[64];
 
 	if (req->op == CTL_OP_SHOW && (req->prefix[0] || req->via[0] || req->dev[0]))
 		return ctl_err(err, errlen, "routes show: takes no prefix, via or dev");
@@ -175,8 +202,8 @@ static int ctl_route_args(struct ctl_request *req, char *err, size_t errlen)
 	if (!ctl_addr_ok(req->prefix, true))
 		return ctl_err(err, errlen,
 			       "routes %s: prefix: expected ADDR/LEN with the host bits zero "
-			       "(10.0.2.0/24, fd00::/64), got \"%s\"",
-			       what, req->prefix);
+			       "(10.0.2.0/24, fd00::/64), got %s",
+			       what, ctl_quote(req->prefix, q, sizeof(q)));
 	if (req->op == CTL_OP_DEL) {
 		if (req->via[0] || req->dev[0])
 			return ctl_err(err, errlen, "routes del: takes only a prefix");
@@ -184,8 +211,8 @@ static int ctl_route_args(struct ctl_request *req, char *err, size_t errlen)
 	}
 	if (req->via[0] && !ctl_addr_ok(req->via, false))
 		return ctl_err(err, errlen,
-			       "routes add: via: expected an IPv4 or IPv6 address, got \"%s\"",
-			       req->via);
+			       "routes add: via: expected an IPv4 or IPv6 address, got %s",
+			       ctl_quote(req->via, q, sizeof(q)));
 	if (req->via[0] && (strchr(req->via, ':') != NULL) != (strchr(req->prefix, ':') != NULL))
 		return ctl_err(err, errlen,
 			       "routes add: via: expected an address of the prefix's family, got "
@@ -197,8 +224,8 @@ static int ctl_route_args(struct ctl_request *req, char *err, size_t errlen)
 		if (!ctl_name_char(*c))
 			return ctl_err(err, errlen,
 				       "routes add: dev: expected a port name (letters, digits, "
-				       "'_', '-', '.'), got \"%s\"",
-				       req->dev);
+				       "'_', '-', '.'), got %s",
+				       ctl_quote(req->dev, q, sizeof(q)));
 	return 0;
 }
 
@@ -286,9 +313,12 @@ int ctl_request_parse(const char *line, size_t len, struct ctl_request *req, cha
 	if (len > CTL_REQUEST_MAX)
 		return ctl_err(err, errlen, "request: longer than %d bytes", CTL_REQUEST_MAX);
 	root = json_loadb(line, len, JSON_REJECT_DUPLICATES, &jerr);
-	if (!root)
+	if (!root) {
+		char t[4 * JSON_ERROR_TEXT_LENGTH];
+
 		return ctl_err(err, errlen, "request: invalid JSON at column %d: %s", jerr.column,
-			       jerr.text);
+			       ctl_ascii(jerr.text, t, sizeof(t)));
+	}
 	if (!json_is_object(root)) {
 		char f[64];
 

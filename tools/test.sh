@@ -50,6 +50,14 @@ if build build/tsan -Dbhlock_debug=true -Db_sanitize=thread -Db_lundef=false -Ds
   TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1 run build/tsan stress "setarch $(uname -m) -R"
 else status=1; fi
 
+# Fuzzers, a fixed number of iterations each (tests/fuzz/README.md has the long-run command).
+fuzz_ok=0 fuzz_bad=0
+echo "== fuzzers (short run)"
+if [ -x tests/fuzz/run.sh ]; then
+  if tests/fuzz/run.sh --short; then fuzz_ok=1; else fuzz_bad=1; status=1; fi
+fi
+export FUZZ_OK=$fuzz_ok FUZZ_BAD=$fuzz_bad
+
 python3 - "${logs[@]}" <<'PY'
 import json, sys
 passed = failed = skipped = 0
@@ -68,6 +76,9 @@ for path in sys.argv[1:]:
             skipped += 1
         else:
             failed += 1
+import os
+passed += int(os.environ.get("FUZZ_OK", "0"))
+failed += int(os.environ.get("FUZZ_BAD", "0"))
 print(f"{passed} passed, {failed} failed, {skipped} skipped")
 sys.exit(1 if failed else 0)
 PY
