@@ -26,6 +26,7 @@
 #include "bhlock/softirq.h"
 #include "bhlock/trace.h"
 #include "config/config.h"
+#include "maps/map.h"
 #include "stack/stack.h"
 
 #include "ctl_server.h"
@@ -143,15 +144,130 @@ static char *ctl_routes(const struct ctl_request *req)
 	return ctl_reply_ok(o);
 }
 
+static const char *ctl_map_type_name(int type)
+{
+	switch (type) {
+	case BPF_MAP_TYPE_HASH:
+		return "hash";
+	case BPF_MAP_TYPE_LRU_HASH:
+		return "lru_hash";
+	case BPF_MAP_TYPE_LPM_TRIE:
+		return "lpm_trie";
+	case BPF_MAP_TYPE_ARRAY:
+		return "array";
+	case BPF_MAP_TYPE_PERCPU_ARRAY:
+		return "percpu_array";
+	case BPF_MAP_TYPE_DEVMAP:
+		return "devmap";
+	case BPF_MAP_TYPE_DEVMAP_HASH:
+		return "devmap_hash";
+	case BPF_MAP_TYPE_CPUMAP:
+		return "cpumap";
+	default:
+		return "?";
+	}
+}
+
+/* @len bytes as lowercase hex pairs separated by spaces, as `bpftool map dump` prints them. */
+static json_t *ctl_hex(const void *p, size_t len)
+{
+	static const char digits[] = "0123456789abcdef";
+	const uint8_t *b = p;
+	char *s = malloc(len ? len * 3 : 1);
+	json_t *j;
+
+	if (!s)
+		return NULL;
+	for (size_t i = 0; i < len; i++) {
+		s[3 * i] = digits[b[i] >> 4];
+		s[3 * i + 1] = digits[b[i] & 15];
+		s[3 * i + 2] = ' ';
+	}
+	s[len ? len * 3 - 1 : 0] = '\0';
+	j = json_string(s);
+	free(s);
+	return j;
+}
+
+struct ctl_map_dump {
+	const struct sn_stack_map *m;
+	json_t *entries;
+};
+
+static int ctl_map_elem(const void *key, const void *value, void *arg)
+{
+	struct ctl_map_dump *md = arg;
+	const struct sn_map *map = md->m->map;
+	json_t *o = json_object();
+
+	if (!o)
+		return -ENOMEM;
+	json_object_set_new(o, "key", ctl_hex(key, sn_map__key_size(map)));
+	json_object_set_new(o, "value", ctl_hex(value, sn_map__value_size_sys(map)));
+	if (md->m->decode) {
+		struct ctl_walk w = {.list = json_array()};
+		struct sn_stack_entry e;
+
+		md->m->decode(key, value, &e);
+		/* The fields `softnetctl fdb`, `neigh` and `routes` give for the same entry. */
+		if (w.list) {
+			ctl_walk_cb(&e, &w);
+			if (json_array_get(w.list, 0))
+				json_object_set(o, "decoded", json_array_get(w.list, 0));
+			json_decref(w.list);
+		}
+	}
+	json_array_append_new(md->entries, o);
+	return 0;
+}
+
+static int ctl_map_one(const struct sn_stack_map *m, void *arg)
+{
+	json_t *list = arg, *o = json_object();
+	struct ctl_map_dump md = {.m = m, .entries = json_array()};
+	int rc;
+
+	if (!o || !md.entries) {
+		json_decref(o);
+		json_decref(md.entries);
+		return -ENOMEM;
+	}
+	rc = sn_map__for_each_elem(m->map, ctl_map_elem, &md);
+	json_object_set_new(o, "name", json_string(m->name ? m->name : ""));
+	json_object_set_new(o, "role", json_string(m->role));
+	json_object_set_new(o, "type", json_string(ctl_map_type_name(m->type)));
+	json_object_set_new(o, "key_size", json_integer(sn_map__key_size(m->map)));
+	json_object_set_new(o, "value_size", json_integer(sn_map__value_size(m->map)));
+	json_object_set_new(o, "max_entries", json_integer(sn_map__max_entries(m->map)));
+	json_object_set_new(o, "count", json_integer((json_int_t)json_array_size(md.entries)));
+	json_object_set_new(o, "entries", md.entries);
+	if (rc < 0)
+		json_object_set_new(o, "error", json_string(strerror(-rc)));
+	json_array_append_new(list, o);
+	return rc == -ENOMEM ? rc : 0;
+}
+
+/* {"maps": [{name, role, type, key_size, value_size, max_entries, count, entries: [...]}]} */
 static char *ctl_maps(void)
 {
-	/*
-	 * stack.h gives no way to reach the stack's maps (FDB, LPM tries, neighbours): they are
-	 * private to stack/. Say so plainly rather than pretend there are none.
-	 */
-	return ctl_reply_error("maps dump: not available: the stack does not export its maps "
-			       "(stack.h has no map listing); use 'softnetctl fdb', 'neigh' and "
-			       "'routes show' for their contents");
+	json_t *o = json_object(), *list = json_array();
+	int rc;
+
+	if (!o || !list) {
+		json_decref(o);
+		json_decref(list);
+		return NULL;
+	}
+	pthread_mutex_lock(&ctl.d->ctl_lock);
+	rc = sn_stack_for_each_map(ctl_map_one, list);
+	pthread_mutex_unlock(&ctl.d->ctl_lock);
+	if (rc) {
+		json_decref(o);
+		json_decref(list);
+		return ctl_reply_error("maps dump: %s", strerror(-rc));
+	}
+	json_object_set_new(o, "maps", list);
+	return ctl_reply_ok(o);
 }
 
 static const char *ctl_profile_text(enum bh_profile p)

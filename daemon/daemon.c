@@ -10,8 +10,10 @@
  *
  * Drain: control socket closed (no edit can race the teardown) -> every port stopped (frames
  * still queued are released and counted as "shutdown" drops) -> bhlock_stop -> the accounting
- * line -> stack and ports freed (each page_pool checks its buffers came back) -> skb cache leak
- * check -> sn_net_fini. Exit 0 only when nothing leaked.
+ * lines (the two equations of net/netdev.h and the frames lost) and the page_pools' buffers
+ * still out -> stack and ports freed (each page_pool checks its buffers came back, the AF_XDP
+ * fill ring's included) -> page_pool and skb cache leak checks -> sn_net_fini. Exit 0 only when
+ * nothing leaked.
  */
 #include <errno.h>
 #include <signal.h>
@@ -32,6 +34,7 @@
 #include "net/napi.h"
 #include "net/net_core.h"
 #include "net/netdev.h"
+#include "net/page_pool.h"
 #include "net/skb_cache.h"
 #include "ports/ports.h"
 #include "stack/stack.h"
@@ -94,32 +97,86 @@ static void daemon_ports_stop(void)
 	}
 }
 
-/* "rx N, forwarded N, dropped N (reason N, ...), in flight N" on stderr (and the journal). */
-static void daemon_accounting(void)
+/* Append " (reason N, ...)" for the nonzero entries of @by to @line at *@o. */
+static void append_reasons(char *line, size_t len, size_t *o, const uint64_t *by)
+{
+	bool first = true;
+
+	for (int r = 0; r < SN_DROP_MAX && *o < len; r++) {
+		if (!by[r])
+			continue;
+		*o += (size_t)snprintf(line + *o, len - *o, "%s%s %llu", first ? " (" : ", ",
+				       sn_drop_reason_name((enum sn_drop_reason)r),
+				       (unsigned long long)by[r]);
+		first = false;
+	}
+	if (!first && *o < len)
+		*o += (size_t)snprintf(line + *o, len - *o, ")");
+}
+
+static void drain_line(bool error, const char *line)
+{
+	fprintf(stderr, "softnetd: stopped: %s\n", line);
+	if (sn_log_to_journal())
+		sd_journal_print(error ? LOG_ERR : LOG_INFO, "stopped: %s", line);
+}
+
+/*
+ * The frame accounting at drain, on stderr (and the journal), as the two equations of
+ * net/netdev.h, then what is unaccounted for:
+ *   egress: forwarded N + flood copies N + generated N = transmitted N + dropped N (reason N, ...)
+ *   ingress: received N = forwarded N + consumed N + dropped N (reason N, ...)
+ *   frames lost: N (ingress N, egress N), not frame drops N (...), in flight N
+ * The ingress line comes after the egress one so that it is the last line naming "forwarded"
+ * (tests/integration/test_sigterm.sh reads that one). Return: the frames lost (0 when exact).
+ */
+static long long daemon_accounting(void)
 {
 	struct stats_totals t;
 	char line[2048];
 	size_t o;
-	bool first = true;
 
 	stats_totals_read(&t);
-	o = (size_t)snprintf(line, sizeof(line), "rx %llu, forwarded %llu, dropped %llu", t.rx_packets,
-			     t.forwarded, t.drops);
-	for (int r = 0; r < SN_DROP_MAX && o < sizeof(line); r++) {
-		if (!t.drops_by_reason[r])
-			continue;
-		o += (size_t)snprintf(line + o, sizeof(line) - o, "%s%s %llu", first ? " (" : ", ",
-				      sn_drop_reason_name((enum sn_drop_reason)r),
-				      (unsigned long long)t.drops_by_reason[r]);
-		first = false;
+	o = (size_t)snprintf(line, sizeof(line),
+			     "egress: forwarded %llu + flood copies %llu + generated %llu = "
+			     "transmitted %llu + dropped %llu",
+			     t.forwarded, t.fwd_clones, t.generated, t.transmitted, t.tx_drops);
+	append_reasons(line, sizeof(line), &o, t.tx_drops_by_reason);
+	drain_line(false, line);
+
+	o = (size_t)snprintf(line, sizeof(line),
+			     "ingress: received %llu = forwarded %llu + consumed %llu + dropped %llu",
+			     t.received, t.forwarded, t.consumed, t.rx_drops);
+	append_reasons(line, sizeof(line), &o, t.rx_drops_by_reason);
+	drain_line(false, line);
+
+	o = (size_t)snprintf(line, sizeof(line), "frames lost: %lld (ingress %lld, egress %lld)",
+			     t.frames_lost, t.ingress_lost, t.egress_lost);
+	if (t.events && o < sizeof(line)) {
+		o += (size_t)snprintf(line + o, sizeof(line) - o, ", not frame drops %llu", t.events);
+		append_reasons(line, sizeof(line), &o, t.events_by_reason);
 	}
-	if (!first && o < sizeof(line))
-		o += (size_t)snprintf(line + o, sizeof(line) - o, ")");
 	if (o < sizeof(line))
 		snprintf(line + o, sizeof(line) - o, ", in flight %lld", t.heads_out);
-	fprintf(stderr, "softnetd: stopped: %s\n", line);
-	if (sn_log_to_journal())
-		sd_journal_print(LOG_INFO, "stopped: %s", line);
+	drain_line(t.ingress_lost || t.egress_lost, line);
+	if (t.ingress_lost || t.egress_lost)
+		sn_err("accounting: %lld frames unaccounted for (ingress %lld, egress %lld): a "
+		       "counter is missing or counted twice",
+		       t.ingress_lost + t.egress_lost, t.ingress_lost, t.egress_lost);
+	return t.ingress_lost + t.egress_lost;
+}
+
+static int drain_pool_report(const struct sn_page_pool *pp, void *arg)
+{
+	struct sn_page_pool_stats st;
+
+	(void)arg;
+	sn_page_pool_stats(pp, &st);
+	if (st.in_use)
+		sn_info("page_pool '%s': %llu of %u buffers out after the ports stopped (an AF_XDP "
+			"queue's fill ring still holds its share until the socket closes)",
+			sn_page_pool_name(pp), (unsigned long long)st.in_use, st.nr_bufs);
+	return 0;
 }
 
 /* The main loop: signals and the 1 s timer. Return: when SIGTERM or SIGINT arrives. */
@@ -309,13 +366,21 @@ out_running:
 	ctl_server_stop();
 	daemon_ports_stop();
 	bhlock_stop();
-	if (ran)
+	if (ran) {
 		daemon_accounting();
+		sn_page_pool_for_each(drain_pool_report, NULL);
+	}
 out_stack:
 	sn_netdev_set_rx_handler(NULL);
 	sn_stack_fini();
 out_ports:
 	sn_ports_destroy_all();
+	/* Destroyed pools have had every buffer back (the kernel's included) or said otherwise. */
+	if (sn_page_pool_leaked()) {
+		sn_err("leak: %llu page_pool buffers did not come back (see above)",
+		       (unsigned long long)sn_page_pool_leaked());
+		exit_code = 1;
+	}
 	if (sn_skb_cache_check()) {
 		sn_err("leak: not every skb head or fragment chunk came back (see above)");
 		exit_code = 1;

@@ -17,6 +17,7 @@
 #include "bhlock/softirq.h"
 #include "net/napi.h"
 #include "net/netdev.h"
+#include "net/page_pool.h"
 #include "net/skb_cache.h"
 #include "net/xmit.h"
 #include "stack/stack.h"
@@ -87,20 +88,101 @@ void stats_totals_read(struct stats_totals *t)
 	struct sn_netdev *dev;
 	int i;
 
+	struct sn_stack_stats st;
+	unsigned long long unsent = 0, ring = 0, in, out;
+
 	memset(t, 0, sizeof(*t));
 	sn_for_each_netdev(dev, i) {
 		sn_dev_stats_read(dev, -1, &s);
 		if (dev_is_physical(dev)) {
 			t->rx_packets += s.rx_packets;
 			t->tx_packets += s.tx_packets;
+			ring += s.rx_ring_drops;
+			unsent += s.tx_unsent;
 		}
 		t->forwarded += s.forwarded;
+		t->fwd_clones += s.fwd_clones;
 		t->drops += s.drops_total;
-		for (int r = 0; r < SN_DROP_MAX; r++)
+		t->rx_drops += s.rx_drops_total;
+		t->tx_drops += s.tx_drops_total;
+		for (int r = 0; r < SN_DROP_MAX; r++) {
 			t->drops_by_reason[r] += s.drops[r];
+			t->rx_drops_by_reason[r] += s.rx_drops[r];
+			t->tx_drops_by_reason[r] += s.tx_drops[r];
+			/* Separate relaxed loads: clamp a transient rx/tx ahead of drops[]. */
+			if (s.drops[r] > s.rx_drops[r] + s.tx_drops[r])
+				t->events_by_reason[r] += s.drops[r] - s.rx_drops[r] - s.tx_drops[r];
+		}
 	}
+	for (int r = 0; r < SN_DROP_MAX; r++)
+		t->events += t->events_by_reason[r];
+	t->received = t->rx_packets + ring;
+	t->transmitted = t->tx_packets - unsent;
+	sn_stack_stats_read(&st);
+	t->consumed = st.local_delivered;
+	t->generated = st.arp_replies + st.arp_requests + st.nd_adverts + st.nd_solicits +
+		       st.icmp_time_exceeded + st.icmp_echo_replies;
+	in = t->forwarded + t->consumed + t->rx_drops;
+	out = t->transmitted + t->tx_drops;
+	t->ingress_lost = (long long)(t->received - in);
+	t->egress_lost = (long long)(t->forwarded + t->fwd_clones + t->generated - out);
+	t->frames_lost = t->ingress_lost + t->egress_lost;
 	sn_skb_cache_stats(-1, &sc);
 	t->heads_out = (long long)(sc.get - sc.put);
+}
+
+json_t *stats_json_accounting(const struct stats_totals *t)
+{
+	json_t *o = json_object(), *in = json_object(), *out = json_object();
+
+	jset_u(in, "received", t->received);
+	jset_u(in, "forwarded", t->forwarded);
+	jset_u(in, "consumed", t->consumed);
+	jset_u(in, "dropped", t->rx_drops);
+	jset(in, "drops", drops_json(t->rx_drops_by_reason));
+	jset(in, "lost", json_integer(t->ingress_lost));
+	jset(o, "ingress", in);
+	jset_u(out, "forwarded", t->forwarded);
+	jset_u(out, "flood_copies", t->fwd_clones);
+	jset_u(out, "generated", t->generated);
+	jset_u(out, "transmitted", t->transmitted);
+	jset_u(out, "dropped", t->tx_drops);
+	jset(out, "drops", drops_json(t->tx_drops_by_reason));
+	jset(out, "lost", json_integer(t->egress_lost));
+	jset(o, "egress", out);
+	jset_u(o, "not_frames", t->events);
+	jset(o, "not_frame_drops", drops_json(t->events_by_reason));
+	jset(o, "frames_lost", json_integer(t->frames_lost));
+	jset(o, "in_flight", json_integer(t->heads_out));
+	return o;
+}
+
+static int page_pool_json_one(const struct sn_page_pool *pp, void *arg)
+{
+	struct sn_page_pool_stats st;
+	json_t *o = json_object();
+
+	sn_page_pool_stats(pp, &st);
+	jset(o, "name", json_string(sn_page_pool_name(pp)));
+	jset_u(o, "nr_bufs", st.nr_bufs);
+	jset_u(o, "in_use", st.in_use);
+	jset_u(o, "alloc_fast", st.alloc_fast);
+	jset_u(o, "alloc_refill", st.alloc_refill);
+	jset_u(o, "alloc_slow", st.alloc_slow);
+	jset_u(o, "alloc_empty", st.alloc_empty);
+	jset_u(o, "recycle_cached", st.recycle_cached);
+	jset_u(o, "recycle_ring", st.recycle_ring);
+	jset_u(o, "recycle_ring_full", st.recycle_ring_full);
+	jappend(arg, o);
+	return 0;
+}
+
+json_t *stats_json_page_pools(void)
+{
+	json_t *a = json_array();
+
+	sn_page_pool_for_each(page_pool_json_one, a);
+	return a;
 }
 
 static json_t *port_stats_json(struct sn_netdev *dev)
@@ -117,7 +199,12 @@ static json_t *port_stats_json(struct sn_netdev *dev)
 	jset_u(o, "tx_packets", s.tx_packets);
 	jset_u(o, "tx_bytes", s.tx_bytes);
 	jset_u(o, "forwarded", s.forwarded);
+	jset_u(o, "flood_copies", s.fwd_clones);
+	jset_u(o, "rx_ring_drops", s.rx_ring_drops);
+	jset_u(o, "tx_unsent", s.tx_unsent);
 	jset_u(o, "drops_total", s.drops_total);
+	jset_u(o, "ingress_drops", s.rx_drops_total);
+	jset_u(o, "egress_drops", s.tx_drops_total);
 	jset(o, "drops", drops_json(s.drops));
 	return o;
 }
@@ -287,6 +374,7 @@ json_t *stats_json_stats(void)
 	jset(tot, "drops", drops_json(t.drops_by_reason));
 	jset(tot, "in_flight", json_integer(t.heads_out));
 	jset(o, "totals", tot);
+	jset(o, "accounting", stats_json_accounting(&t));
 
 	sn_for_each_netdev(dev, i) {
 		jappend(ports, port_stats_json(dev));
@@ -302,6 +390,7 @@ json_t *stats_json_stats(void)
 	jset(o, "queues", queues);
 	jset(o, "txqs", txqs);
 	jset(o, "skb_cache", skb_cache_json());
+	jset(o, "page_pools", stats_json_page_pools());
 	jset(o, "stack", stack_json());
 	return o;
 }

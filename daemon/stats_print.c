@@ -203,6 +203,42 @@ static void print_extended(FILE *f, const json_t *prev, const json_t *cur, doubl
 		}
 	}
 
+	/* per page_pool: buffers handed out and given back, and how many are out now */
+	json_array_foreach(json_object_get(cur, "page_pools"), i, e) {
+		const char *name = json_string_value(json_object_get(e, "name")) ?: "?";
+		char num[32];
+		double alloc, recycle, empty;
+
+		p = find_by(json_object_get(prev, "page_pools"), "name", name, 0);
+		alloc = rate(p, e, "alloc_fast", secs) + rate(p, e, "alloc_refill", secs) +
+			rate(p, e, "alloc_slow", secs);
+		recycle = rate(p, e, "recycle_cached", secs) + rate(p, e, "recycle_ring", secs) +
+			  rate(p, e, "recycle_ring_full", secs);
+		empty = rate(p, e, "alloc_empty", secs);
+		snprintf(label, sizeof(label), "page_pool %s", name);
+		fprintf(f, "%*s%-*s", 2, "", LABEL_W - 2, label);
+		fprintf(f, " %14s %-11s", stats_fmt_num(alloc, num, sizeof(num)), "alloc/s");
+		fprintf(f, " %14s %-11s", stats_fmt_num(recycle, num, sizeof(num)), "recycle/s");
+		fprintf(f, " %14s %-11s", stats_fmt_num(empty, num, sizeof(num)), "empty/s");
+		fprintf(f, "in_use %llu/%llu\n", jget_u(e, "in_use"), jget_u(e, "nr_bufs"));
+	}
+
+	/* the frame accounting of this snapshot (net/netdev.h): frames unaccounted for */
+	{
+		const json_t *a = json_object_get(cur, "accounting");
+
+		const json_t *in = json_object_get(a, "ingress"), *out = json_object_get(a, "egress");
+
+		/* A live snapshot: frames between two counters show here until they settle. */
+		if (a)
+			fprintf(f, "  %-*s %14lld (ingress %lld, egress %lld, in flight %lld)\n",
+				LABEL_W - 2, "frames lost",
+				(long long)json_integer_value(json_object_get(a, "frames_lost")),
+				(long long)json_integer_value(json_object_get(in, "lost")),
+				(long long)json_integer_value(json_object_get(out, "lost")),
+				(long long)json_integer_value(json_object_get(a, "in_flight")));
+	}
+
 	/* per CPU: softnet_data and the softirq machinery */
 	json_array_foreach(ccpus, i, e) {
 		static const char *const u[] = {"processed/s", "squeeze/s", "softirq/s",
@@ -361,15 +397,24 @@ void stats_print_profile(FILE *f, const json_t *reply)
 
 void stats_print_maps(FILE *f, const json_t *reply)
 {
-	const json_t *e;
-	size_t i;
+	const json_t *e, *x;
+	size_t i, k;
 
 	json_array_foreach(json_object_get(reply, "maps"), i, e) {
-		fprintf(f, "map %s (%s): type %s key %lld value %lld max_entries %lld\n",
+		fprintf(f, "map %s (%s): type %s key %lld value %lld max_entries %lld, %lld entries\n",
 			js(e, "name"), js(e, "role"), js(e, "type"),
 			(long long)json_integer_value(json_object_get(e, "key_size")),
 			(long long)json_integer_value(json_object_get(e, "value_size")),
-			(long long)json_integer_value(json_object_get(e, "max_entries")));
-		fputs(js(e, "dump"), f);
+			(long long)json_integer_value(json_object_get(e, "max_entries")),
+			(long long)json_integer_value(json_object_get(e, "count")));
+		if (json_object_get(e, "error"))
+			fprintf(f, "  (walk stopped: %s)\n", js(e, "error"));
+		json_array_foreach(json_object_get(e, "entries"), k, x) {
+			const json_t *d = json_object_get(x, "decoded");
+
+			fprintf(f, "  key: %s  value: %s\n", js(x, "key"), js(x, "value"));
+			if (d)
+				fprintf(f, "    %s\n", js(d, "text"));
+		}
 	}
 }

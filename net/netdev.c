@@ -251,17 +251,96 @@ void sn_dev_count_forwarded(struct sn_netdev *dev)
 	pcpu_add(&dev_stats(dev)->forwarded, 1);
 }
 
-void sn_dev_count_drop(struct sn_netdev *dev, enum sn_drop_reason r)
+void sn_dev_count_fwd_clone(struct sn_netdev *dev)
 {
-	if ((unsigned int)r >= SN_DROP_MAX)
-		r = SN_DROP_MALFORMED;
-	pcpu_add(&dev_stats(dev)->drops[r], 1);
+	pcpu_add(&dev_stats(dev)->fwd_clones, 1);
+}
+
+enum drop_dir { DROP_INGRESS, DROP_EGRESS, DROP_EVENT };
+
+/* The direction of a reason for a frame in hand (netdev.h); the rest are DROP_INGRESS. */
+static const uint8_t drop_dir[SN_DROP_MAX] = {
+	[SN_DROP_PORT_DOWN] = DROP_EGRESS,
+	[SN_DROP_TX_RING_FULL] = DROP_EGRESS,
+	[SN_DROP_TX_ERROR] = DROP_EGRESS,
+	[SN_DROP_DEAD_LOOP] = DROP_EGRESS,
+	[SN_DROP_TOO_BIG] = DROP_EGRESS,
+	[SN_DROP_SHUTDOWN] = DROP_EGRESS,
+	[SN_DROP_NOMEM_BUF] = DROP_EGRESS,
+	[SN_DROP_BRIDGE_FDB_FULL] = DROP_EVENT,
+	[SN_DROP_ICMP_RATELIMIT] = DROP_EVENT,
+};
+
+static __always_inline enum sn_drop_reason drop_reason_ok(enum sn_drop_reason r)
+{
+	return (unsigned int)r >= SN_DROP_MAX ? SN_DROP_MALFORMED : r;
+}
+
+/* Count @r on @dev: in drops[], and in rx_drops[] (@rx) or tx_drops[] (@tx). */
+static void __count_drop(struct sn_netdev *dev, enum sn_drop_reason r, bool rx, bool tx)
+{
+	struct sn_dev_pcpu_stats *s = dev_stats(dev);
+
+	r = drop_reason_ok(r);
+	pcpu_add(&s->drops[r], 1);
+	if (rx)
+		pcpu_add(&s->rx_drops[r], 1);
+	if (tx)
+		pcpu_add(&s->tx_drops[r], 1);
 }
 
 void sn_dev_drop_frame(struct sn_netdev *dev, struct sn_frame *f, enum sn_drop_reason r)
 {
-	sn_dev_count_drop(dev, r);
+	bool egress = drop_dir[drop_reason_ok(r)] == DROP_EGRESS;
+
+	/* A frame in hand is a frame lost: an "event" reason on one counts as ingress. */
+	__count_drop(dev, r, !egress, egress);
 	sn_frame_free(f, false);
+}
+
+void sn_dev_drop_tx_frame(struct sn_netdev *dev, struct sn_frame *f, enum sn_drop_reason r)
+{
+	__count_drop(dev, r, false, true);
+	sn_frame_free(f, false);
+}
+
+void sn_dev_drop_xmit_frame(struct sn_netdev *dev, struct sn_frame *f, enum sn_drop_reason r)
+{
+	sn_dev_count_tx_unsent(dev, r);
+	sn_frame_free(f, false);
+}
+
+void sn_dev_count_drop(struct sn_netdev *dev, enum sn_drop_reason r)
+{
+	r = drop_reason_ok(r);
+	if (r == SN_DROP_SHUTDOWN || drop_dir[r] == DROP_INGRESS)
+		sn_dev_count_rx_ring_drop(dev, r);
+	else if (drop_dir[r] == DROP_EGRESS)
+		sn_dev_count_tx_unsent(dev, r);
+	else
+		__count_drop(dev, r, false, false);
+}
+
+void sn_dev_count_rx_ring_drop(struct sn_netdev *dev, enum sn_drop_reason r)
+{
+	__count_drop(dev, r, true, false);
+	pcpu_add(&dev_stats(dev)->rx_ring_drops, 1);
+}
+
+void sn_dev_count_tx_unsent(struct sn_netdev *dev, enum sn_drop_reason r)
+{
+	__count_drop(dev, r, false, true);
+	pcpu_add(&dev_stats(dev)->tx_unsent, 1);
+}
+
+void sn_dev_count_tx_drop(struct sn_netdev *dev, enum sn_drop_reason r)
+{
+	__count_drop(dev, r, false, true);
+}
+
+void sn_dev_count_drop_event(struct sn_netdev *dev, enum sn_drop_reason r)
+{
+	__count_drop(dev, r, false, false);
 }
 
 void sn_dev_stats_read(struct sn_netdev *dev, int cpu, struct sn_dev_stats *out)
@@ -279,11 +358,20 @@ void sn_dev_stats_read(struct sn_netdev *dev, int cpu, struct sn_dev_stats *out)
 		out->tx_packets += __atomic_load_n(&s->tx_packets, __ATOMIC_RELAXED);
 		out->tx_bytes += __atomic_load_n(&s->tx_bytes, __ATOMIC_RELAXED);
 		out->forwarded += __atomic_load_n(&s->forwarded, __ATOMIC_RELAXED);
+		out->fwd_clones += __atomic_load_n(&s->fwd_clones, __ATOMIC_RELAXED);
+		out->rx_ring_drops += __atomic_load_n(&s->rx_ring_drops, __ATOMIC_RELAXED);
+		out->tx_unsent += __atomic_load_n(&s->tx_unsent, __ATOMIC_RELAXED);
 		for (int r = 0; r < SN_DROP_MAX; r++) {
 			uint64_t v = __atomic_load_n(&s->drops[r], __ATOMIC_RELAXED);
+			uint64_t rx = __atomic_load_n(&s->rx_drops[r], __ATOMIC_RELAXED);
+			uint64_t tx = __atomic_load_n(&s->tx_drops[r], __ATOMIC_RELAXED);
 
 			out->drops[r] += v;
 			out->drops_total += v;
+			out->rx_drops[r] += rx;
+			out->rx_drops_total += rx;
+			out->tx_drops[r] += tx;
+			out->tx_drops_total += tx;
 		}
 	}
 }
@@ -322,7 +410,9 @@ void sn_netif_receive_frame(struct sn_frame *f)
 	 */
 	for (;;) {
 		if (unlikely(f->len < ETH_HLEN)) {
-			sn_dev_drop_frame(dev, f, SN_DROP_RUNT);
+			/* Dropped before rx_packets counts it: received all the same (rx_ring_drops). */
+			sn_dev_count_rx_ring_drop(dev, SN_DROP_RUNT);
+			sn_frame_free(f, false);
 			return;
 		}
 		sn_dev_count_rx(dev, f->len);

@@ -64,17 +64,37 @@ struct sn_netdev_ops {
 #define SN_DEV_F_LLTX 0x1      /* no tx lock: virtual devices (vlan, loop), as NETIF_F_LLTX */
 #define SN_DEV_F_POLL_MODE 0x2 /* no rx interrupt: its NAPIs stay scheduled (pure polling) */
 
+/*
+ * Frame accounting. Every frame a port takes off the wire ends in exactly one of: forwarded
+ * (to another port), consumed by the stack (ARP, ND, echo), or dropped at ingress; every frame
+ * that heads for a wire (a forwarded frame, each extra copy of a flooded one, a frame the stack
+ * generates) ends as transmitted or dropped at egress. Summed over the devices (rx/tx over the
+ * physical ports only: vlan and loop devices count again what passes through a port):
+ *   rx_packets + rx_ring_drops = forwarded + consumed + rx_drops[]
+ *   forwarded + fwd_clones + generated = tx_packets - tx_unsent + tx_drops[]
+ * (consumed and generated are the stack's counters, stack.h). drops[] counts every drop by
+ * reason; rx_drops[] + tx_drops[] are the frames among them, the rest are events that lose no
+ * frame of the accounting (an FDB entry not learnt, an ICMP error or reply not generated).
+ */
 struct sn_dev_pcpu_stats {
 	uint64_t rx_packets, rx_bytes;
 	uint64_t tx_packets, tx_bytes;
 	uint64_t forwarded;         /* frames this device received that went out another port */
+	uint64_t fwd_clones;        /* extra copies of the flooded frames it received */
+	uint64_t rx_ring_drops;     /* taken off its rx ring, dropped before rx_packets counted them */
+	uint64_t tx_unsent;         /* counted in tx_packets, then dropped by the backend */
 	uint64_t drops[SN_DROP_MAX]; /* by reason, charged to the ingress device (egress for tx) */
+	uint64_t rx_drops[SN_DROP_MAX]; /* the ingress frame drops among drops[] */
+	uint64_t tx_drops[SN_DROP_MAX]; /* the egress frame drops among drops[] */
 };
 
 struct sn_dev_stats {
 	uint64_t rx_packets, rx_bytes, tx_packets, tx_bytes, forwarded;
+	uint64_t fwd_clones, rx_ring_drops, tx_unsent;
 	uint64_t drops[SN_DROP_MAX];
-	uint64_t drops_total;
+	uint64_t rx_drops[SN_DROP_MAX];
+	uint64_t tx_drops[SN_DROP_MAX];
+	uint64_t drops_total, rx_drops_total, tx_drops_total;
 };
 
 struct sn_netdev {
@@ -128,9 +148,39 @@ bool sn_netif_carrier_ok(struct sn_netdev *dev);
 void sn_dev_count_rx(struct sn_netdev *dev, uint32_t bytes);
 void sn_dev_count_tx(struct sn_netdev *dev, uint32_t bytes);
 void sn_dev_count_forwarded(struct sn_netdev *dev);
-void sn_dev_count_drop(struct sn_netdev *dev, enum sn_drop_reason r);
-/* Count a drop on @dev and free the frame. Context: BH. */
+/* One more copy of a flooded frame received on @dev heads for an egress port. */
+void sn_dev_count_fwd_clone(struct sn_netdev *dev);
+
+/*
+ * Drops, each counted once under its reason (drops[]) and, for the accounting above, as an
+ * ingress or an egress frame, or as no frame. With a frame in hand the reason gives the
+ * direction: PORT_DOWN, TX_RING_FULL, TX_ERROR, DEAD_LOOP, TOO_BIG, SHUTDOWN and NOMEM_BUF are
+ * egress, every other reason ingress.
+ *
+ * sn_dev_drop_frame(): @f dropped in its reason's direction, and freed.
+ * sn_dev_drop_tx_frame(): @f dropped at egress whatever the reason (a runt at a vlan's tx).
+ * sn_dev_drop_xmit_frame(): inside ops->start_xmit(), which then returns NETDEV_TX_OK: the core
+ *   counts @f in tx_packets, so it is counted tx_unsent as well.
+ * sn_dev_count_drop(): no frame in hand, i.e. a backend's drop: an ingress reason, and SHUTDOWN
+ *   (an rx ring drained at stop), is a frame taken off the rx ring before it became one
+ *   (rx_ring_drops: received, then dropped); BRIDGE_FDB_FULL and ICMP_RATELIMIT lose no frame;
+ *   any other egress reason is a frame start_xmit had taken that never left (tx_unsent).
+ * sn_dev_count_rx_ring_drop(): the first of those, whatever the reason.
+ * sn_dev_count_tx_unsent(): the last of those, whatever the reason (tx frames still queued at
+ *   stop: SHUTDOWN; refused by the hardware at flush: TX_RING_FULL).
+ * sn_dev_count_tx_drop(): an egress frame that was never made (a flood copy with no buffer).
+ * sn_dev_count_drop_event(): counted under @r, no frame lost (a reply the stack could not
+ *   allocate).
+ * Context: BH.
+ */
 void sn_dev_drop_frame(struct sn_netdev *dev, struct sn_frame *f, enum sn_drop_reason r);
+void sn_dev_drop_tx_frame(struct sn_netdev *dev, struct sn_frame *f, enum sn_drop_reason r);
+void sn_dev_drop_xmit_frame(struct sn_netdev *dev, struct sn_frame *f, enum sn_drop_reason r);
+void sn_dev_count_drop(struct sn_netdev *dev, enum sn_drop_reason r);
+void sn_dev_count_rx_ring_drop(struct sn_netdev *dev, enum sn_drop_reason r);
+void sn_dev_count_tx_unsent(struct sn_netdev *dev, enum sn_drop_reason r);
+void sn_dev_count_tx_drop(struct sn_netdev *dev, enum sn_drop_reason r);
+void sn_dev_count_drop_event(struct sn_netdev *dev, enum sn_drop_reason r);
 
 /* Sum one CPU's (cpu >= 0) or all CPUs' counters of @dev. Context: any. */
 void sn_dev_stats_read(struct sn_netdev *dev, int cpu, struct sn_dev_stats *out);

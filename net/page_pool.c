@@ -14,6 +14,7 @@
  * Lock order: producer_lock is never held while free_lock is taken.
  */
 #include <errno.h>
+#include <pthread.h>
 #include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -47,6 +48,7 @@ struct pp_stats {
 
 struct sn_page_pool {
 	char name[32];
+	struct sn_page_pool *reg_next; /* registry list, under registry_lock */
 	uint8_t *mem;
 	size_t mem_len;
 	bool own_mem; /* mapped by the pool: unmapped by destroy */
@@ -74,6 +76,57 @@ struct sn_page_pool {
 	struct pp_stats stats ____cacheline_aligned;
 	int64_t in_use;
 };
+
+/* registry_lock protects registry_head and every pool's reg_next (the list of live pools). */
+static pthread_mutex_t registry_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct sn_page_pool *registry_head;
+/* Buffers missing at destroy, summed over every pool destroyed (relaxed atomic). */
+static uint64_t registry_leaked;
+
+static void pp_register(struct sn_page_pool *pp)
+{
+	struct sn_page_pool **pos;
+
+	pthread_mutex_lock(&registry_lock);
+	for (pos = &registry_head; *pos; pos = &(*pos)->reg_next)
+		;
+	pp->reg_next = NULL;
+	*pos = pp;
+	pthread_mutex_unlock(&registry_lock);
+}
+
+static void pp_unregister(struct sn_page_pool *pp)
+{
+	pthread_mutex_lock(&registry_lock);
+	for (struct sn_page_pool **pos = &registry_head; *pos; pos = &(*pos)->reg_next) {
+		if (*pos == pp) {
+			*pos = pp->reg_next;
+			break;
+		}
+	}
+	pthread_mutex_unlock(&registry_lock);
+}
+
+int sn_page_pool_for_each(sn_page_pool_iter_fn fn, void *arg)
+{
+	int ret = 0;
+
+	pthread_mutex_lock(&registry_lock);
+	for (struct sn_page_pool *pp = registry_head; pp && !ret; pp = pp->reg_next)
+		ret = fn(pp, arg);
+	pthread_mutex_unlock(&registry_lock);
+	return ret;
+}
+
+const char *sn_page_pool_name(const struct sn_page_pool *pp)
+{
+	return pp->name;
+}
+
+uint64_t sn_page_pool_leaked(void)
+{
+	return __atomic_load_n(&registry_leaked, __ATOMIC_RELAXED);
+}
 
 #define pp_stat_add(pp, field, n) __atomic_fetch_add(&(pp)->stats.field, (n), __ATOMIC_RELAXED)
 
@@ -156,6 +209,7 @@ struct sn_page_pool *sn_page_pool_create(const struct sn_page_pool_params *p)
 	pp->nr_free = pp->nr_bufs;
 	pp_lock_init(pp, &pp->producer_lock);
 	pp_lock_init(pp, &pp->free_lock);
+	pp_register(pp);
 	return pp;
 
 err_nomem:
@@ -174,10 +228,14 @@ void sn_page_pool_destroy(struct sn_page_pool *pp)
 
 	if (!pp)
 		return;
+	pp_unregister(pp);
 	in_use = __atomic_load_n(&pp->in_use, __ATOMIC_ACQUIRE);
-	if (in_use)
+	if (in_use) {
 		fprintf(stderr, "page_pool '%s': destroyed with %lld of %u buffers in use\n",
 			pp->name, (long long)in_use, pp->nr_bufs);
+		__atomic_fetch_add(&registry_leaked, (uint64_t)(in_use < 0 ? -in_use : in_use),
+				   __ATOMIC_RELAXED);
+	}
 	free(pp->ring);
 	free(pp->free);
 	if (pp->own_mem)

@@ -79,4 +79,21 @@ struct sn_page_pool_stats {
 };
 void sn_page_pool_stats(const struct sn_page_pool *pp, struct sn_page_pool_stats *out);
 
+/*
+ * Registry of live pools, for stats and the leak check at exit: a pool enters it at create and
+ * leaves it at destroy. sn_page_pool_for_each() calls @fn on each pool (in creation order) under
+ * the registry mutex, so no pool is destroyed meanwhile; @fn must not create or destroy pools.
+ * It stops at the first nonzero return of @fn and returns that value (0 after the last pool).
+ * Context: thread (the mutex may block).
+ */
+typedef int (*sn_page_pool_iter_fn)(const struct sn_page_pool *pp, void *arg);
+int sn_page_pool_for_each(sn_page_pool_iter_fn fn, void *arg);
+/* The name the pool was created with ("eth0-rx0", or "page_pool"). Context: any. */
+const char *sn_page_pool_name(const struct sn_page_pool *pp);
+/*
+ * Buffers that pools destroyed so far were still missing at destroy (each also reported on
+ * stderr by the destroy). Nonzero: a leak. Context: any.
+ */
+uint64_t sn_page_pool_leaked(void);
+
 #endif /* NET_PAGE_POOL_H */

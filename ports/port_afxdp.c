@@ -17,7 +17,9 @@
  * its original released, and a descriptor reserved on the tx ring; tx_flush submits them, kicks
  * the kernel with sendto() when it asks for it (need_wakeup; always in copy mode, where each
  * sendto() sends at most a batch and says EAGAIN while more are left), and reaps the completion
- * ring back into the free stack.
+ * ring back into the free stack. A full ring (or no free buffer) kicks and reaps too before a
+ * frame is refused: that is what drains descriptors left on the ring while the interface was down
+ * (sendto() says ENETDOWN and they stay), since no flush runs when nothing can be queued.
  *
  * Contexts and ownership:
  *   - rx ring, fill ring, in_kernel[], the pool's alloc side: the queue's NAPI poll only (or any
@@ -102,6 +104,7 @@ struct afxdp_queue {
 	uint32_t nr_tx_free;
 	uint32_t tx_queued;        /* reserved on the tx ring, not yet submitted */
 	uint64_t tx_kicks;
+	int tx_errno;              /* what the last kick said (0, ENETDOWN...), for describe */
 
 	/* set up by create, torn down by destroy */
 	uint8_t *area ____cacheline_aligned;
@@ -365,8 +368,19 @@ static inline uint32_t afxdp_tx_in_ring(const struct afxdp_queue *q)
 	       __atomic_load_n(q->tx.consumer, __ATOMIC_ACQUIRE);
 }
 
-/* Submit what start_xmit queued and kick the kernel while it wants it. Context: tx lock. */
-static void afxdp_tx_push(struct afxdp_queue *q)
+/*
+ * Submit what start_xmit queued and kick the kernel while it wants it. Context: tx lock.
+ *
+ * Copy mode sends at most a batch per sendto() and answers EAGAIN while more are left; EBUSY means
+ * the driver refused one frame (NET_XMIT_DROP: the kernel completed it and counted it in the
+ * interface's tx_dropped). ENETDOWN: the interface is down; its descriptors stay on the ring and
+ * go out when it is up again — the next kick sends them, which is why a full ring kicks too
+ * (afxdp_start_xmit()): without it, a ring filled while the link was down would stay full, no
+ * flush would ever run (nothing is queued) and every later frame would be refused. The cached
+ * carrier is dropped at once so that the core stops queueing (PORT_DOWN) instead of filling the
+ * ring until the next IFF_RUNNING refresh.
+ */
+static void afxdp_tx_push(struct afxdp_port *pt, struct afxdp_queue *q)
 {
 	if (q->tx_queued) {
 		xsk_ring_prod__submit(&q->tx, q->tx_queued);
@@ -376,10 +390,18 @@ static void afxdp_tx_push(struct afxdp_queue *q)
 		if (!afxdp_tx_in_ring(q) || !xsk_ring_prod__needs_wakeup(&q->tx))
 			break;
 		q->tx_kicks++;
-		if (sendto(q->fd, NULL, 0, MSG_DONTWAIT, NULL, 0) >= 0)
+		if (sendto(q->fd, NULL, 0, MSG_DONTWAIT, NULL, 0) >= 0) {
+			q->tx_errno = 0;
 			continue; /* copy mode: a batch went out; more may be left */
-		if (errno != EAGAIN && errno != EBUSY)
-			break; /* ENOBUFS, ENETDOWN...: the descriptors stay for the next flush */
+		}
+		if (errno == EAGAIN || errno == EBUSY) {
+			q->tx_errno = 0;
+			continue;
+		}
+		q->tx_errno = errno;
+		if (errno == ENETDOWN || errno == ENXIO)
+			__atomic_store_n(&pt->carrier, 0, __ATOMIC_RELAXED);
+		break; /* the descriptors stay for the next kick */
 	}
 }
 
@@ -395,17 +417,26 @@ static enum sn_netdev_tx afxdp_start_xmit(struct sn_frame *f, struct sn_netdev *
 	uint32_t idx = 0;
 
 	if (unlikely(len > AFXDP_FRAME_SIZE)) {
-		sn_dev_drop_frame(dev, f, SN_DROP_TOO_BIG);
+		sn_dev_drop_xmit_frame(dev, f, SN_DROP_TOO_BIG);
 		return NETDEV_TX_OK;
 	}
-	if (unlikely(!q->nr_tx_free))
+	if (unlikely(!q->nr_tx_free || !xsk_prod_nb_free(&q->tx, 1))) {
+		/*
+		 * Ring or buffers exhausted: kick the kernel and reap before giving up. This is what
+		 * drains a ring that filled while nobody flushed (link down and up, see
+		 * afxdp_tx_push()); without it nothing would ever kick it again.
+		 */
+		afxdp_tx_push(pt, q);
 		afxdp_reap(q);
-	if (unlikely(!q->nr_tx_free)) {
-		sn_dev_drop_frame(dev, f, SN_DROP_NOMEM_BUF);
-		return NETDEV_TX_OK;
 	}
+	/*
+	 * Not taken: the core drops it as TX_RING_FULL and does not count it as sent. (A drop
+	 * made here and returned as NETDEV_TX_OK would be counted as sent as well.)
+	 */
+	if (unlikely(!q->nr_tx_free))
+		return NETDEV_TX_BUSY;
 	if (unlikely(xsk_ring_prod__reserve(&q->tx, 1, &idx) != 1))
-		return NETDEV_TX_BUSY; /* the core drops it as TX_RING_FULL */
+		return NETDEV_TX_BUSY;
 
 	addr = q->tx_free[--q->nr_tx_free];
 	dst = q->area + addr;
@@ -435,7 +466,7 @@ static void afxdp_tx_flush(struct sn_netdev *dev, struct sn_txq *txq)
 	struct afxdp_port *pt = dev->priv;
 	struct afxdp_queue *q = &pt->q[txq->qid % pt->nr_q];
 
-	afxdp_tx_push(q);
+	afxdp_tx_push(pt, q);
 	afxdp_reap(q);
 }
 
@@ -705,7 +736,7 @@ static void afxdp_stop(struct sn_netdev *dev)
 
 			local_bh_disable();
 			sn_tx_lock(txq);
-			afxdp_tx_push(q);
+			afxdp_tx_push(pt, q);
 			afxdp_reap(q);
 			left = afxdp_tx_in_ring(q);
 			listed = READ_ONCE(txq->on_flush_list);
@@ -716,8 +747,9 @@ static void afxdp_stop(struct sn_netdev *dev)
 				usleep(1000);
 		}
 		local_bh_disable();
+		/* Counted as sent when queued: they leave the egress total as unsent. */
 		for (uint32_t k = 0; k < left; k++)
-			sn_dev_count_drop(dev, SN_DROP_SHUTDOWN);
+			sn_dev_count_tx_unsent(dev, SN_DROP_SHUTDOWN);
 		afxdp_rx_drain(dev, q);
 		local_bh_enable();
 	}
@@ -779,6 +811,7 @@ static void afxdp_describe(struct sn_netdev *dev, char *buf, size_t len)
 {
 	struct afxdp_port *pt = dev->priv;
 	uint64_t in_use = 0, nr_bufs = 0, in_kernel = 0, tx_free = 0;
+	int tx_errno = 0;
 	uint64_t k_rx_drop = 0, k_rx_full = 0, k_fill_empty = 0, k_invalid = 0;
 	bool huge = pt->nr_q > 0;
 	char bind[128];
@@ -803,6 +836,8 @@ static void afxdp_describe(struct sn_netdev *dev, char *buf, size_t len)
 		nr_bufs += st.nr_bufs;
 		in_kernel += READ_ONCE(q->nr_in_kernel);
 		tx_free += READ_ONCE(q->nr_tx_free);
+		if (READ_ONCE(q->tx_errno))
+			tx_errno = READ_ONCE(q->tx_errno);
 		huge = huge && q->hugetlb;
 	}
 	if (pt->zerocopy)
@@ -813,7 +848,7 @@ static void afxdp_describe(struct sn_netdev *dev, char *buf, size_t len)
 		snprintf(bind, sizeof(bind), "copy");
 	snprintf(buf, len,
 		 "if=%s queues=%u bind=%s need_wakeup libxdp=%s xdp=%s prog=%s/%u busy_poll=%s "
-		 "umem=%s rxbufs=%llu/%llu(kernel %llu) txfree=%llu/%llu "
+		 "umem=%s rxbufs=%llu/%llu(kernel %llu) txfree=%llu/%llu%s%s "
 		 "xsk_drops=%llu(rx_ring_full %llu, fill_empty %llu, invalid %llu)",
 		 pt->ifname, pt->nr_q, bind,
 		 !pt->libxdp_known ? "unknown" : pt->libxdp_legacy ? "single-program" : "dispatcher",
@@ -822,7 +857,8 @@ static void afxdp_describe(struct sn_netdev *dev, char *buf, size_t len)
 		 !pt->busy_poll ? "off" : pt->busy_poll_ok ? "on" : "refused",
 		 huge ? "hugetlb" : "4k", (unsigned long long)in_use, (unsigned long long)nr_bufs,
 		 (unsigned long long)in_kernel, (unsigned long long)tx_free,
-		 (unsigned long long)AFXDP_TX_BUFS * pt->nr_q,
+		 (unsigned long long)AFXDP_TX_BUFS * pt->nr_q, tx_errno ? " tx_kick=" : "",
+		 tx_errno ? strerror(tx_errno) : "",
 		 (unsigned long long)(k_rx_drop + k_rx_full), (unsigned long long)k_rx_full,
 		 (unsigned long long)k_fill_empty, (unsigned long long)k_invalid);
 }

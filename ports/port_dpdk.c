@@ -123,7 +123,7 @@ static inline void dpdk_rx_one(struct sn_netdev *dev, unsigned int qid, struct r
 	if (unlikely(m->nb_segs != 1)) {
 		/* Scatter is never configured; a chain from the PMD is refused, not truncated. */
 		rte_pktmbuf_free(m);
-		sn_dev_count_drop(dev, SN_DROP_TOO_BIG);
+		sn_dev_count_rx_ring_drop(dev, SN_DROP_TOO_BIG);
 		return;
 	}
 	f = sn_frame_alloc_head();
@@ -232,7 +232,7 @@ static void dpdk_tx_burst(struct dpdk_port *p, struct sn_netdev *dev, struct sn_
 					 (uint16_t)(b->n - sent));
 	for (uint16_t i = sent; i < b->n; i++) {
 		rte_pktmbuf_free(b->pkts[i]);
-		sn_dev_count_drop(dev, SN_DROP_TX_RING_FULL);
+		sn_dev_count_tx_unsent(dev, SN_DROP_TX_RING_FULL); /* counted tx at start_xmit */
 	}
 	b->n = 0;
 }
@@ -256,12 +256,12 @@ static enum sn_netdev_tx dpdk_start_xmit(struct sn_frame *f, struct sn_netdev *d
 	} else {
 		m = rte_pktmbuf_alloc(p->pool);
 		if (unlikely(!m)) {
-			sn_dev_drop_frame(dev, f, SN_DROP_NOMEM_BUF);
+			sn_dev_drop_xmit_frame(dev, f, SN_DROP_NOMEM_BUF);
 			return NETDEV_TX_OK;
 		}
 		if (unlikely(f->len > rte_pktmbuf_tailroom(m))) {
 			rte_pktmbuf_free(m);
-			sn_dev_drop_frame(dev, f, SN_DROP_TOO_BIG);
+			sn_dev_drop_xmit_frame(dev, f, SN_DROP_TOO_BIG);
 			return NETDEV_TX_OK;
 		}
 		memcpy(rte_pktmbuf_mtod(m, void *), f->data, f->len);
@@ -439,7 +439,7 @@ static void dpdk_stop(struct sn_netdev *dev)
 		sn_tx_unlock(txq);
 	}
 	for (unsigned long i = 0; i < dropped; i++)
-		sn_dev_count_drop(dev, SN_DROP_SHUTDOWN);
+		sn_dev_count_tx_unsent(dev, SN_DROP_SHUTDOWN); /* taken by start_xmit, never sent */
 	migrate_enable();
 	if (p->started) {
 		int rc = rte_eth_dev_stop(p->port_id);

@@ -204,7 +204,7 @@ static void tp_stop(struct sn_netdev *dev)
 	/* Injected frames that never reached a poll: counted, as a driver counts its rx ring. */
 	migrate_disable();
 	while (dropped--)
-		sn_dev_count_drop(dev, SN_DROP_SHUTDOWN);
+		sn_dev_count_rx_ring_drop(dev, SN_DROP_SHUTDOWN);
 	migrate_enable();
 }
 

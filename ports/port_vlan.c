@@ -34,7 +34,7 @@ static enum sn_netdev_tx vlan_start_xmit(struct sn_frame *f, struct sn_netdev *d
 		return NETDEV_TX_OK;
 	}
 	if (unlikely(len < ETH_ALEN2 || sn_frame_push(f, VLAN_HLEN))) {
-		sn_dev_drop_frame(dev, f, len < ETH_ALEN2 ? SN_DROP_RUNT : SN_DROP_TX_ERROR);
+		sn_dev_drop_tx_frame(dev, f, len < ETH_ALEN2 ? SN_DROP_RUNT : SN_DROP_TX_ERROR);
 		return NETDEV_TX_OK;
 	}
 	/* The MAC addresses move down into the new room; the tag goes between them and the type. */

@@ -170,9 +170,11 @@ static void bridge_flood(struct sn_frame *f)
 
 		if (stack.bridge_ports[i] == in->index)
 			continue;
+		/* Each copy is one more frame heading for an egress port: sent or dropped there. */
+		sn_dev_count_fwd_clone(in);
 		c = sn_frame_copy(f);
 		if (!c) {
-			sn_dev_count_drop(in, SN_DROP_NOMEM_BUF);
+			sn_dev_count_tx_drop(in, SN_DROP_NOMEM_BUF);
 			continue;
 		}
 		bridge_tx(c, stack.bridge_ports[i]);
@@ -273,6 +275,36 @@ void bridge_fdb_age(uint64_t now)
 		fdb_delete_where(fdb_is_old, now, true);
 }
 
+static void fdb_decode(const struct fdb_key *k, const struct fdb_val *v, uint64_t now,
+		       struct sn_stack_entry *e)
+{
+	struct sn_netdev *dev = sn_dev_get_by_index((int)v->dev);
+
+	*e = (struct sn_stack_entry){ .kind = "fdb", .vlan = k->vlan };
+	e->is_static = v->flags & FDB_F_STATIC;
+	e->age_s = e->is_static ? -1 : (long)((now - v->seen_ns) / 1000000000ull);
+	snprintf(e->mac, sizeof(e->mac), "%02x:%02x:%02x:%02x:%02x:%02x", k->mac[0], k->mac[1],
+		 k->mac[2], k->mac[3], k->mac[4], k->mac[5]);
+	snprintf(e->dest, sizeof(e->dest), "%s", e->mac);
+	snprintf(e->dev, sizeof(e->dev), "%s", dev ? dev->name : "?");
+	if (e->is_static)
+		snprintf(e->text, sizeof(e->text), "%s vlan %d dev %s static", e->mac, e->vlan,
+			 e->dev);
+	else
+		snprintf(e->text, sizeof(e->text), "%s vlan %d dev %s age %lds", e->mac, e->vlan,
+			 e->dev, e->age_s);
+}
+
+void bridge_fdb_decode(const void *key, const void *value, struct sn_stack_entry *e)
+{
+	struct fdb_key k;
+	struct fdb_val v;
+
+	memcpy(&k, key, sizeof(k));
+	memcpy(&v, value, sizeof(v));
+	fdb_decode(&k, &v, stack_now_ns(), e);
+}
+
 void bridge_fdb_walk(sn_stack_walk_fn fn, void *arg)
 {
 	struct fdb_key k, next;
@@ -282,25 +314,13 @@ void bridge_fdb_walk(sn_stack_walk_fn fn, void *arg)
 
 	pthread_mutex_lock(&stack_ctl_lock);
 	while (stack.fdb && !sn_map__get_next_key(stack.fdb, prev, &next)) {
+		struct sn_stack_entry e;
+
 		k = next;
 		prev = &k;
 		if (sn_map__lookup_elem(stack.fdb, &next, &v))
 			continue;
-		struct sn_stack_entry e = { .kind = "fdb", .vlan = next.vlan };
-		struct sn_netdev *dev = sn_dev_get_by_index((int)v.dev);
-
-		e.is_static = v.flags & FDB_F_STATIC;
-		e.age_s = e.is_static ? -1 : (long)((now - v.seen_ns) / 1000000000ull);
-		snprintf(e.mac, sizeof(e.mac), "%02x:%02x:%02x:%02x:%02x:%02x", next.mac[0],
-			 next.mac[1], next.mac[2], next.mac[3], next.mac[4], next.mac[5]);
-		snprintf(e.dest, sizeof(e.dest), "%s", e.mac);
-		snprintf(e.dev, sizeof(e.dev), "%s", dev ? dev->name : "?");
-		if (e.is_static)
-			snprintf(e.text, sizeof(e.text), "%s vlan %d dev %s static", e.mac, e.vlan,
-				 e.dev);
-		else
-			snprintf(e.text, sizeof(e.text), "%s vlan %d dev %s age %lds", e.mac, e.vlan,
-				 e.dev, e.age_s);
+		fdb_decode(&next, &v, now, &e);
 		fn(&e, arg);
 	}
 	pthread_mutex_unlock(&stack_ctl_lock);

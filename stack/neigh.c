@@ -193,6 +193,32 @@ void neigh_gc(uint64_t now)
 	neigh_delete_where(neigh_is_old, now);
 }
 
+static void neigh_decode_one(const struct neigh_key *k, const struct neigh_val *v, uint64_t now,
+			     struct sn_stack_entry *e)
+{
+	struct sn_netdev *dev = sn_dev_get_by_index((int)k->dev);
+
+	*e = (struct sn_stack_entry){ .kind = "neigh", .is_static = v->is_static != 0 };
+	stack_format_addr(k->family, k->addr, e->dest, sizeof(e->dest));
+	snprintf(e->dev, sizeof(e->dev), "%s", dev ? dev->name : "?");
+	snprintf(e->mac, sizeof(e->mac), "%02x:%02x:%02x:%02x:%02x:%02x", v->mac[0], v->mac[1],
+		 v->mac[2], v->mac[3], v->mac[4], v->mac[5]);
+	e->age_s = v->is_static ? -1 : (long)((now - v->updated_ns) / 1000000000ull);
+	snprintf(e->text, sizeof(e->text), "%s dev %s lladdr %s %s", e->dest, e->dev,
+		 v->state == NEIGH_REACHABLE ? e->mac : "-",
+		 v->is_static ? "permanent" : v->state == NEIGH_REACHABLE ? "reachable" : "incomplete");
+}
+
+void neigh_decode(const void *key, const void *value, struct sn_stack_entry *e)
+{
+	struct neigh_key k;
+	struct neigh_val v;
+
+	memcpy(&k, key, sizeof(k));
+	memcpy(&v, value, sizeof(v));
+	neigh_decode_one(&k, &v, stack_now_ns(), e);
+}
+
 void neigh_walk(sn_stack_walk_fn fn, void *arg)
 {
 	struct neigh_key k, next;
@@ -202,22 +228,13 @@ void neigh_walk(sn_stack_walk_fn fn, void *arg)
 
 	pthread_mutex_lock(&stack_ctl_lock);
 	while (stack.neigh && !sn_map__get_next_key(stack.neigh, prev, &next)) {
+		struct sn_stack_entry e;
+
 		k = next;
 		prev = &k;
 		if (sn_map__lookup_elem(stack.neigh, &next, &v))
 			continue;
-		struct sn_stack_entry e = { .kind = "neigh", .is_static = v.is_static != 0 };
-		struct sn_netdev *dev = sn_dev_get_by_index((int)next.dev);
-
-		stack_format_addr(next.family, next.addr, e.dest, sizeof(e.dest));
-		snprintf(e.dev, sizeof(e.dev), "%s", dev ? dev->name : "?");
-		snprintf(e.mac, sizeof(e.mac), "%02x:%02x:%02x:%02x:%02x:%02x", v.mac[0], v.mac[1],
-			 v.mac[2], v.mac[3], v.mac[4], v.mac[5]);
-		e.age_s = v.is_static ? -1 : (long)((now - v.updated_ns) / 1000000000ull);
-		snprintf(e.text, sizeof(e.text), "%s dev %s lladdr %s %s", e.dest, e.dev,
-			 v.state == NEIGH_REACHABLE ? e.mac : "-",
-			 v.is_static ? "permanent"
-				     : v.state == NEIGH_REACHABLE ? "reachable" : "incomplete");
+		neigh_decode_one(&next, &v, now, &e);
 		fn(&e, arg);
 	}
 	pthread_mutex_unlock(&stack_ctl_lock);

@@ -165,6 +165,44 @@ void stack_format_addr(int family, const void *addr, char *buf, size_t len)
 		snprintf(buf, len, "?");
 }
 
+static void rt_decode(int family, const struct rt_key *k, const struct rt_val *v,
+		      struct sn_stack_entry *e)
+{
+	struct sn_netdev *dev = sn_dev_get_by_index((int)v->dev);
+	char a[INET6_ADDRSTRLEN];
+
+	*e = (struct sn_stack_entry){ .kind = "route", .age_s = -1, .is_static = v->cfg_gen != 0 };
+	stack_format_addr(family, k->addr, a, sizeof(a));
+	snprintf(e->dest, sizeof(e->dest), "%s/%u", a, k->prefixlen);
+	snprintf(e->dev, sizeof(e->dev), "%s", dev ? dev->name : "?");
+	if (v->has_via) {
+		stack_format_addr(family, v->via, e->via, sizeof(e->via));
+		snprintf(e->text, sizeof(e->text), "%s via %s dev %s", e->dest, e->via, e->dev);
+	} else {
+		snprintf(e->text, sizeof(e->text), "%s dev %s", e->dest, e->dev);
+	}
+}
+
+void rt_decode4(const void *key, const void *value, struct sn_stack_entry *e)
+{
+	struct rt_key k = { 0 };
+	struct rt_val v;
+
+	memcpy(&k, key, rt_key_size(AF_INET));
+	memcpy(&v, value, sizeof(v));
+	rt_decode(AF_INET, &k, &v, e);
+}
+
+void rt_decode6(const void *key, const void *value, struct sn_stack_entry *e)
+{
+	struct rt_key k;
+	struct rt_val v;
+
+	memcpy(&k, key, rt_key_size(AF_INET6));
+	memcpy(&v, value, sizeof(v));
+	rt_decode(AF_INET6, &k, &v, e);
+}
+
 static void rt_walk_one(struct sn_map *m, int family, sn_stack_walk_fn fn, void *arg)
 {
 	struct rt_key k, next;
@@ -172,23 +210,13 @@ static void rt_walk_one(struct sn_map *m, int family, sn_stack_walk_fn fn, void 
 	void *prev = NULL;
 
 	while (!sn_map__get_next_key(m, prev, &next)) {
+		struct sn_stack_entry e;
+
 		k = next;
 		prev = &k;
 		if (sn_map__lookup_elem(m, &next, &v))
 			continue;
-		struct sn_stack_entry e = { .kind = "route", .age_s = -1, .is_static = v.cfg_gen != 0 };
-		struct sn_netdev *dev = sn_dev_get_by_index((int)v.dev);
-		char a[INET6_ADDRSTRLEN];
-
-		stack_format_addr(family, next.addr, a, sizeof(a));
-		snprintf(e.dest, sizeof(e.dest), "%s/%u", a, next.prefixlen);
-		snprintf(e.dev, sizeof(e.dev), "%s", dev ? dev->name : "?");
-		if (v.has_via) {
-			stack_format_addr(family, v.via, e.via, sizeof(e.via));
-			snprintf(e.text, sizeof(e.text), "%s via %s dev %s", e.dest, e.via, e.dev);
-		} else {
-			snprintf(e.text, sizeof(e.text), "%s dev %s", e.dest, e.dev);
-		}
+		rt_decode(family, &next, &v, &e);
 		fn(&e, arg);
 	}
 }

@@ -64,7 +64,8 @@ struct sn_frame *stack_alloc_frame(struct sn_netdev *dev, uint32_t len)
 	struct sn_frame *f = sn_frame_alloc(len);
 
 	if (!f) {
-		sn_dev_count_drop(dev, SN_DROP_NOMEM_BUF);
+		/* A reply not made: no frame of the accounting is lost (generated counts sends). */
+		sn_dev_count_drop_event(dev, SN_DROP_NOMEM_BUF);
 		return NULL;
 	}
 	f->len = len;
@@ -638,6 +639,40 @@ void sn_stack_walk(const char *kind, sn_stack_walk_fn fn, void *arg)
 		neigh_walk(fn, arg);
 	if (all || !strcmp(kind, "addr"))
 		addr_walk(fn, arg);
+}
+
+int sn_stack_for_each_map(sn_stack_map_fn fn, void *arg)
+{
+	int ret = 0;
+
+	/* Taken before the table pointers are read: fini clears them under it. */
+	pthread_mutex_lock(&stack_ctl_lock);
+	const struct {
+		const char *role;
+		struct sn_map *map;
+		void (*decode)(const void *key, const void *value, struct sn_stack_entry *e);
+	} maps[] = {
+		{ "fdb", stack.fdb, bridge_fdb_decode },
+		{ "routes4", stack.rt4, rt_decode4 },
+		{ "routes6", stack.rt6, rt_decode6 },
+		{ "neigh", stack.neigh, neigh_decode },
+	};
+
+	for (size_t i = 0; stack.up && i < sizeof(maps) / sizeof(maps[0]) && !ret; i++) {
+		struct sn_stack_map m = {
+			.role = maps[i].role,
+			.map = maps[i].map,
+			.decode = maps[i].decode,
+		};
+
+		if (!m.map)
+			continue;
+		m.name = sn_map__name(m.map);
+		m.type = (int)sn_map__type(m.map);
+		ret = fn(&m, arg);
+	}
+	pthread_mutex_unlock(&stack_ctl_lock);
+	return ret;
 }
 
 void sn_stack_stats_read(struct sn_stack_stats *out)

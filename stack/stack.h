@@ -51,6 +51,28 @@ struct sn_stack_entry {
 typedef void (*sn_stack_walk_fn)(const struct sn_stack_entry *e, void *arg);
 void sn_stack_walk(const char *kind, sn_stack_walk_fn fn, void *arg);
 
+/*
+ * The stack's maps, for `softnetctl maps dump`: each with its role in the stack, its name and
+ * type (as sn_map__name() / sn_map__type() give them), the map itself, and a decoder that turns
+ * one element (the syscall side's key and value, sn_map__for_each_elem()) into the fields and
+ * the line sn_stack_walk() would give for it.
+ * sn_stack_for_each_map() calls @fn for each map under the stack's control lock: no reload,
+ * route edit or teardown runs meanwhile, and the datapath keeps changing entries (learning,
+ * neighbours) as always. @fn may read the map through the syscall side; it must not call other
+ * sn_stack_*() functions (they take the same lock). It stops at @fn's first nonzero return.
+ * Context: thread. Return: @fn's nonzero value, 0 after the last map (or no stack).
+ */
+struct sn_map;
+struct sn_stack_map {
+	const char *role;   /* "fdb", "routes4", "routes6", "neigh" */
+	const char *name;   /* the map's object name ("sn_fdb") */
+	int type;           /* enum bpf_map_type */
+	struct sn_map *map;
+	void (*decode)(const void *key, const void *value, struct sn_stack_entry *e);
+};
+typedef int (*sn_stack_map_fn)(const struct sn_stack_map *m, void *arg);
+int sn_stack_for_each_map(sn_stack_map_fn fn, void *arg);
+
 struct sn_stack_stats {
 	uint64_t bridged, flooded, learned, fdb_aged;
 	uint64_t routed4, routed6, local_delivered;

@@ -152,6 +152,9 @@ int rt_del(const struct cfg_addr *prefix);
 /* Remove the routes of every configuration generation but @keep (runtime edits stay). */
 void rt_flush_cfg(uint8_t keep);
 void rt_walk(sn_stack_walk_fn fn, void *arg);
+/* Decoders of one element of stack.rt4 / stack.rt6 (syscall-side key and value), for dumps. */
+void rt_decode4(const void *key, const void *value, struct sn_stack_entry *e);
+void rt_decode6(const void *key, const void *value, struct sn_stack_entry *e);
 /* "10.0.0.0/8", "fd00::/64", "10.0.0.1" (host). Return 0 or -EINVAL. */
 int rt_parse_prefix(const char *s, struct cfg_addr *out, bool need_host_bits_zero);
 /* The prefix of @a with host bits cleared. */
@@ -179,6 +182,8 @@ int neigh_add_static(int family, const uint8_t *addr, int dev, const uint8_t *ma
 void neigh_flush_static(uint8_t keep);
 void neigh_gc(uint64_t now);
 void neigh_walk(sn_stack_walk_fn fn, void *arg);
+/* Decoder of one element of stack.neigh, for dumps. */
+void neigh_decode(const void *key, const void *value, struct sn_stack_entry *e);
 
 /* ---- bridge.c ------------------------------------------------------------------------- */
 int bridge_init(const struct softnetd_config *cfg, char *err, size_t errlen);
@@ -195,6 +200,8 @@ int bridge_fdb_add_static(const uint8_t *mac, uint16_t vlan, int dev, uint8_t ge
 void bridge_fdb_flush_static(uint8_t keep);
 void bridge_fdb_age(uint64_t now);
 void bridge_fdb_walk(sn_stack_walk_fn fn, void *arg);
+/* Decoder of one element of stack.fdb, for dumps. */
+void bridge_fdb_decode(const void *key, const void *value, struct sn_stack_entry *e);
 
 /* ---- router.c ------------------------------------------------------------------------- */
 /* A frame for the L3 side (our MAC, broadcast or multicast on an L3 port). Consumes. */

@@ -7,8 +7,10 @@
  * loader, bpf-to-bpf calls up to SN_BPF_MAX_CALL_DEPTH, tail calls refused at load) with
  * run-time region checks: every memory access must fall inside one region allowed for it —
  * the packet [data_meta, data_end), the visible ctx [0, SN_XDP_CTX_VISIBLE_SIZE) (read-only),
- * the current frame's 512-byte stack, a map value returned by a lookup (value_size bytes), or
- * read-only data of a global-data map. A faulty program (out-of-region access, division by
+ * the current frame's 512-byte stack (and its callers' frames, which a callee may reach through
+ * a pointer argument, as the verifier allows), a map value returned by a lookup (value_size
+ * bytes; read-only for BPF_F_RDONLY_PROG maps), or the value of a 1-entry ARRAY map of the
+ * program (global data; .rodata read-only) — details in bpf_interp_internal.h. A faulty program (out-of-region access, division by
  * zero is NOT a fault in BPF: it yields 0 / keeps dst as the kernel defines, a jump out of the
  * program, call depth exceeded, instruction budget exceeded) ends as XDP_ABORTED with
  * fault->reason set; it never touches other memory.
@@ -50,12 +52,26 @@ struct sn_bpf_fault {
 uint32_t sn_bpf_interp_run(const struct sn_bpf_prog *prog, struct sn_xdp_buff *xdp,
 			   struct sn_bpf_fault *fault);
 
-/* The run context helpers see (owned by the interpreter or the JIT glue). */
+/* A map value region granted to the program by a lookup helper during one run. */
+struct sn_bpf_region {
+	uint64_t lo, hi; /* [lo, hi) */
+	bool writable;   /* false for maps with BPF_F_RDONLY_PROG (.rodata, devmap, cpumap) */
+};
+#define SN_BPF_MAX_GRANTS 32
+
+/*
+ * The run context helpers see (owned by the interpreter or the JIT glue). Whoever runs a program
+ * sets the first four fields and zeroes nr_grants before each run; lookup helpers then append the
+ * value regions they hand out (deduplicated; when the table is full the oldest grant is reused,
+ * so a program holding more than SN_BPF_MAX_GRANTS distinct value pointers at once may fault).
+ */
 struct sn_bpf_run_ctx {
 	const struct sn_bpf_prog *prog;
 	struct sn_xdp_buff *xdp;
-	uint8_t *stack_lo, *stack_hi; /* current frame's stack region (interpreter) */
+	uint8_t *stack_lo, *stack_hi; /* stack the program may use: the current frame and its callers' */
 	struct sn_bpf_fault *fault;
+	uint32_t nr_grants, next_grant;
+	struct sn_bpf_region grants[SN_BPF_MAX_GRANTS];
 };
 
 /* Does [p, p+size) lie inside a region a helper may read (write=false) or write? */

@@ -69,6 +69,7 @@ struct sn_xdp_stats {
 	uint64_t redirect_err[8];    /* by errno class: see sn_xdp_redirect_err_name() */
 	uint64_t faults[16];         /* by enum sn_bpf_fault_reason */
 	uint64_t devmap_xmit, devmap_drops, cpumap_enqueue, cpumap_drops, cpumap_kthread_pkts;
+	uint64_t devmap_bulks;       /* devmap bulk queue transmissions (bq_xmit_all) */
 };
 void sn_xdp_stats_read(struct sn_netdev *dev, struct sn_xdp_stats *out);
 const char *sn_xdp_redirect_err_name(int idx);
@@ -83,6 +84,17 @@ int sn_xdp_do_redirect(struct sn_netdev *dev, struct sn_xdp_buff *xdp,
 		       const struct sn_bpf_prog *prog);
 /* Flush this CPU's devmap/cpumap bulk queues. Context: BH, end of poll. */
 void sn_xdp_do_flush(void);
+
+/*
+ * cpumap entries run a thread "cpumap/<cpu>/map:<id>" pinned to <cpu> with a ring of qsize
+ * frames. The map module knows nothing of them, so after updating a cpumap from thread context
+ * call sn_xdp_cpumap_sync() to start/stop the threads to match its entries (sn_xdp_attach() syncs
+ * every cpumap the program references). A redirect to an entry without a thread fails -ENOENT.
+ * Return: 0 or -errno (-ENOMEM, a thread creation error). Context: thread.
+ */
+int sn_xdp_cpumap_sync(struct sn_map *map);
+/* Stop every cpumap thread of @map (before sn_map__free()). Context: thread. */
+void sn_xdp_cpumap_release(struct sn_map *map);
 
 /* --- Kernel mode (xdp_kernel.c) --- */
 enum sn_xdp_kernel_mode { SN_XDP_KERNEL_NATIVE, SN_XDP_KERNEL_SKB };
