@@ -43,7 +43,9 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <linux/ethtool.h>
 #include <linux/if_link.h>
+#include <linux/sockios.h>
 #include <net/if_arp.h>
 #include <net/if.h>
 #include <sys/ioctl.h>
@@ -204,8 +206,20 @@ static void afxdp_carrier_refresh(struct afxdp_port *pt)
 	int up = 0;
 
 	memcpy(ifr.ifr_name, pt->ifname, IFNAMSIZ);
-	if (pt->ioctl_fd >= 0 && ioctl(pt->ioctl_fd, SIOCGIFFLAGS, &ifr) == 0)
-		up = (ifr.ifr_flags & IFF_UP) && (ifr.ifr_flags & IFF_RUNNING);
+	if (pt->ioctl_fd >= 0 && ioctl(pt->ioctl_fd, SIOCGIFFLAGS, &ifr) == 0) {
+		struct ethtool_value ev = { .cmd = ETHTOOL_GLINK };
+		int running = !!(ifr.ifr_flags & IFF_RUNNING), admin = !!(ifr.ifr_flags & IFF_UP);
+
+		/*
+		 * IFF_RUNNING follows the operational state, which the kernel's linkwatch updates
+		 * up to a second after the carrier changes (a veth just brought up reads "not
+		 * running" for a while); ETHTOOL_GLINK reports the carrier itself.
+		 */
+		ifr.ifr_data = (char *)&ev;
+		if (ioctl(pt->ioctl_fd, SIOCETHTOOL, &ifr) == 0)
+			running = !!ev.data;
+		up = admin && running; /* ifr_flags shares its bytes with ifr_data */
+	}
 	__atomic_store_n(&pt->carrier, up, __ATOMIC_RELAXED);
 }
 
