@@ -87,12 +87,23 @@ static void test_cpumap_thread(void **state)
 	cpumap_set(g_cpu, 4096); /* room for every frame: no ring drop here */
 	assert_int_equal(sn_xdp_attach(pa, p), 0);
 	inject_n(pa, n);
-	if (xt_wait(&handled, n, 10000))
-		print_message("handled %d runs %lu enq %lu drops %lu kt %lu\n", handled,
-			      (unsigned long)XT_STAT(pa, runs), (unsigned long)XT_STAT(pa, cpumap_enqueue),
-			      (unsigned long)XT_STAT(pa, cpumap_drops),
-			      (unsigned long)XT_STAT(pa, cpumap_kthread_pkts));
-	assert_int_equal(handled, n);
+	/*
+	 * A frame the port could not give a head to (the per-CPU head cache refills with
+	 * pool_alloc_nolock(), which fails rather than waits when another CPU holds the global
+	 * pool) never reaches XDP; it is counted NOMEM_HEAD, so every frame is still accounted.
+	 */
+	for (int ms = 0; ms < 10000 && __atomic_load_n(&handled, __ATOMIC_ACQUIRE) +
+						(int)xt_nomem(pa, pb) < n; ms++)
+		usleep(1000);
+	uint64_t nomem = xt_nomem(pa, pb);
+
+	print_message("handled %d runs %lu enq %lu drops %lu kt %lu nomem_head %lu\n", handled,
+		      (unsigned long)XT_STAT(pa, runs), (unsigned long)XT_STAT(pa, cpumap_enqueue),
+		      (unsigned long)XT_STAT(pa, cpumap_drops),
+		      (unsigned long)XT_STAT(pa, cpumap_kthread_pkts), (unsigned long)nomem);
+	assert_true(nomem <= 5); /* contention losses are rare; a broken path loses them all */
+	assert_int_equal((uint64_t)handled + nomem, (uint64_t)n);
+	assert_int_equal(XT_STAT(pa, runs) + nomem, (uint64_t)n);
 	snprintf(want, sizeof(want), "cpumap/%u/map:1", g_cpu);
 	print_message("stack ran in %s\n", handler_comm);
 	assert_string_equal(handler_comm, want);
