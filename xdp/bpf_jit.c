@@ -68,12 +68,24 @@ static __always_inline uint64_t sn_jit_call(int32_t id, uint64_t r1, uint64_t r2
 	return h->fn(r1, r2, r3, r4, r5, rc);
 }
 
+/*
+ * The caller's frame pointer saved at our frame address. The JIT's code does not keep the stack
+ * aligned (hence force_align_arg_pointer), so the slot may be misaligned: read it bytewise.
+ */
+static __always_inline void *sn_jit_saved_fp(const void *frame)
+{
+	void *fp;
+
+	memcpy(&fp, frame, sizeof(fp));
+	return fp;
+}
+
 #define SN_JIT_WRAPPER(t, id)                                                                      \
 	__attribute__((noinline, force_align_arg_pointer)) static uint64_t sn_jit_w##t(            \
 		uint64_t r1, uint64_t r2, uint64_t r3, uint64_t r4, uint64_t r5)                   \
 	{                                                                                          \
 		return sn_jit_call(id, r1, r2, r3, r4, r5, __builtin_dwarf_cfa(),                  \
-				   *(void **)__builtin_frame_address(0));                          \
+				   sn_jit_saved_fp(__builtin_frame_address(0)));                   \
 	}
 /* Base-4 digits in the name: sn_jit_w_0123 serves helper 0*64 + 1*16 + 2*4 + 3 = 27. */
 #define SN_JIT_W4(t, v)                                                                            \
