@@ -52,6 +52,7 @@
 #include <rte_ethdev.h>
 #include <rte_lcore.h>
 #include <rte_log.h>
+#include <rte_mbuf_pool_ops.h>
 #include <rte_mbuf.h>
 #include <rte_mempool.h>
 
@@ -313,10 +314,10 @@ static void dpdk_describe(struct sn_netdev *dev, char *buf, size_t len)
 		snprintf(rx, sizeof(rx), "pure polling (%s)", p->why_poll);
 	snprintf(buf, len,
 		 "pmd %s driver %s port %u, %s, %u rxq/%u txq, %u/%u desc, pool %s %u mbufs "
-		 "(no lcore cache)%s",
+		 "in %u memory chunk(s) (no lcore cache)%s",
 		 p->name, p->driver, p->port_id, rx, dev->nr_rxq, dev->nr_txq, p->nb_rxd, p->nb_txd,
 		 p->pool ? p->pool->name : "-", p->pool ? p->pool->size : 0,
-		 p->threaded ? ", threaded NAPI" : "");
+		 p->pool ? p->pool->nb_mem_chunks : 0, p->threaded ? ", threaded NAPI" : "");
 }
 
 /* ---------------------------------------------------------------------------------------- */
@@ -530,8 +531,39 @@ static int dpdk_find_port(const char *pmd, uint16_t *port_id, bool *probed, char
 	return -ENODEV;
 }
 
+/*
+ * An mbuf pool whose objects are packed back to back. net_af_xdp registers the pool's memory as
+ * its UMEM and takes the UMEM size as objects x object size; the default population keeps each
+ * object inside one page (IOVA contiguity), which with 4 KiB pages (--no-huge) leaves a gap after
+ * every ~2.4 KiB object, so the top of the pool lies past the UMEM's end and the kernel refuses
+ * those buffers as invalid descriptors (they never complete: the pool drains, tx stalls).
+ * AF_XDP copies or maps by virtual address, so it needs no IOVA contiguity.
+ */
+static struct rte_mempool *dpdk_pool_create_packed(const char *name, unsigned int n,
+						   uint16_t room, int socket)
+{
+	struct rte_pktmbuf_pool_private priv = { .mbuf_data_room_size = room };
+	unsigned int elt = sizeof(struct rte_mbuf) + room;
+	struct rte_mempool *mp;
+
+	mp = rte_mempool_create_empty(name, n, elt, 0, sizeof(priv), socket,
+				      RTE_MEMPOOL_F_NO_IOVA_CONTIG);
+	if (!mp)
+		return NULL;
+	if (rte_mempool_set_ops_byname(mp, rte_mbuf_best_mempool_ops(), NULL) != 0)
+		goto fail;
+	rte_pktmbuf_pool_init(mp, &priv);
+	if (rte_mempool_populate_default(mp) < 0)
+		goto fail;
+	rte_mempool_obj_iter(mp, rte_pktmbuf_init, NULL);
+	return mp;
+fail:
+	rte_mempool_free(mp);
+	return NULL;
+}
+
 static struct rte_mempool *dpdk_pool_get(const char *devname, unsigned int n, uint16_t room,
-					 int socket, char *err, size_t errlen)
+					 bool packed, int socket, char *err, size_t errlen)
 {
 	char name[RTE_MEMPOOL_NAMESIZE];
 	struct rte_mempool *mp = NULL;
@@ -542,13 +574,15 @@ static struct rte_mempool *dpdk_pool_get(const char *devname, unsigned int n, ui
 		mp = rte_mempool_lookup(name);
 		if (mp) {
 			/* Ours from an earlier port of that name: reuse it if it fits. */
-			if (mp->size >= n && rte_pktmbuf_data_room_size(mp) >= room)
+			if (mp->size >= n && rte_pktmbuf_data_room_size(mp) >= room &&
+			    packed == !!(mp->flags & RTE_MEMPOOL_F_NO_IOVA_CONTIG))
 				break;
 			mp = NULL;
 			continue;
 		}
 		/* No per-lcore cache (cache_size 0): see the comment at the top. */
-		mp = rte_pktmbuf_pool_create(name, n, 0, 0, room, socket);
+		mp = packed ? dpdk_pool_create_packed(name, n, room, socket)
+			    : rte_pktmbuf_pool_create(name, n, 0, 0, room, socket);
 		if (!mp) {
 			snprintf(err, errlen, "mbuf pool %s (%u mbufs of %u bytes): %s", name, n,
 				 room, rte_strerror(rte_errno));
@@ -641,8 +675,8 @@ static int dpdk_setup(struct dpdk_port *p, struct sn_netdev *dev, char *err, siz
 		room = info.min_rx_bufsize + RTE_PKTMBUF_HEADROOM;
 	unsigned int n = nrx * p->nb_rxd + ntx * (p->nb_txd + DPDK_TX_BURST) + DPDK_POOL_SPARE;
 
-	p->pool = dpdk_pool_get(dev->name, n, (uint16_t)RTE_MIN(room, (uint32_t)UINT16_MAX), socket,
-				err, errlen);
+	p->pool = dpdk_pool_get(dev->name, n, (uint16_t)RTE_MIN(room, (uint32_t)UINT16_MAX),
+				!strcmp(p->driver, "net_af_xdp"), socket, err, errlen);
 	if (!p->pool)
 		return -ENOMEM;
 	for (uint16_t q = 0; q < nrx; q++) {
