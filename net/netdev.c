@@ -404,6 +404,21 @@ void sn_netif_receive_frame(struct sn_frame *f)
 			return;
 	}
 
+	struct sn_netdev *xc = __atomic_load_n(&dev->xconnect, __ATOMIC_RELAXED);
+
+	if (xc) {
+		/* io forwarding: what arrives leaves by the other port as it came. */
+		if (unlikely(f->len < ETH_HLEN)) {
+			sn_dev_count_rx_ring_drop(dev, SN_DROP_RUNT);
+			sn_frame_free(f, false);
+			return;
+		}
+		sn_dev_count_rx(dev, f->len);
+		sn_dev_count_forwarded(dev);
+		sn_dev_queue_xmit(f, xc);
+		return;
+	}
+
 	/*
 	 * Count the frame on every device it enters: the port, then each vlan device it is
 	 * untagged onto (stacked tags are peeled one per pass, as vlan_do_receive() per device).

@@ -118,6 +118,11 @@ struct sn_netdev {
 	int bridge_port;                 /* the stack's: member of the bridge (>=0) or -1 */
 	void *stack_priv;                /* the stack's per-device data (addresses...) */
 	void *xdp_prog;                  /* xdp/: the attached program (struct sn_xdp_attachment), or NULL */
+	/*
+	 * io forwarding (testpmd's "io" mode): every frame received here that XDP passes goes out
+	 * of this device unchanged, with no parsing and no lookup; NULL = the stack.
+	 */
+	struct sn_netdev *xconnect;
 };
 
 /**

@@ -260,6 +260,54 @@ static void test_two_loops(void **state)
 	no_bh_allocations();
 }
 
+/*
+ * io forwarding (dev->xconnect): every frame goes out of the other port unchanged without
+ * reaching the rx handler, whatever its content; a runt is still dropped and counted.
+ */
+static void test_xconnect_io(void **state)
+{
+	static uint8_t in[2048], out[2048];
+	const int n = 200;
+	bool got[200] = { false };
+
+	(void)state;
+	__atomic_store_n(&p0->xconnect, p1, __ATOMIC_RELEASE);
+	for (int i = 0; i < n; i++) {
+		uint32_t len = make_frame(in, i);
+
+		if (i % 3 == 0) { /* not IPv4, not anything: io mode does not look */
+			in[12] = 0xff;
+			in[13] = 0xff;
+		}
+		while (sn_port_test_inject(p0, (unsigned int)i % 2, in, len) == -ENOBUFS)
+			usleep(100);
+	}
+	while (sn_port_test_inject(p0, 0, in, 10) == -ENOBUFS)
+		usleep(100);
+	assert_int_equal(sn_port_test_wait_tx(p1, n, 10000), 0);
+	for (int k = 0; k < n; k++) {
+		int len = sn_port_test_take_tx(p1, out, sizeof(out));
+		int seq = out[14] | out[15] << 8;
+
+		assert_true(seq >= 0 && seq < n);
+		assert_false(got[seq]);
+		got[seq] = true;
+		assert_int_equal((uint32_t)len, make_frame(in, seq));
+		if (seq % 3 == 0) {
+			in[12] = 0xff;
+			in[13] = 0xff;
+		}
+		assert_memory_equal(out, in, (size_t)len);
+	}
+	assert_true(wait_stat(p0, DROP(SN_DROP_RUNT), 1, 5000));
+	assert_int_equal(sn_port_test_take_tx(p1, out, sizeof(out)), -EAGAIN);
+	assert_int_equal(__atomic_load_n(&handled, __ATOMIC_ACQUIRE), 0);
+	assert_int_equal(stat_of(p0, FWD), n);
+	assert_int_equal(stat_of(p1, TX), n);
+	__atomic_store_n(&p0->xconnect, NULL, __ATOMIC_RELEASE);
+	no_bh_allocations();
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -267,6 +315,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_vlan_pop_and_push, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_loop_to_itself, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_two_loops, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_xconnect_io, setup, teardown),
 	};
 
 	return tu_run_per_profile("vlan_loop", tests);
