@@ -329,6 +329,15 @@ int sn_port_test_inject(struct sn_netdev *dev, unsigned int q, const void *data,
 	return 0;
 }
 
+int sn_port_test_rx_fd(struct sn_netdev *dev, unsigned int q)
+{
+	struct tp_priv *tp = dev->priv;
+
+	if (dev->ops != &test_ops || q >= tp->nr)
+		return -EINVAL;
+	return tp->rxq[q].efd;
+}
+
 int sn_port_test_take_tx(struct sn_netdev *dev, void *buf, uint32_t cap)
 {
 	struct tp_priv *tp = dev->priv;

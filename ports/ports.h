@@ -55,10 +55,23 @@ void sn_port_loop_set_peer(struct sn_netdev *loop, struct sn_netdev *peer);
 struct sn_netdev *sn_port_test_create(const char *name, unsigned int nr_queues, int cpu);
 /* Copy @len bytes as a received frame on queue @q. Context: any thread. Return 0/-ENOBUFS. */
 int sn_port_test_inject(struct sn_netdev *dev, unsigned int q, const void *data, uint32_t len);
+/*
+ * The eventfd that is rx queue @q's interrupt line: request its IRQ with sn_napi_set_irq() before
+ * the port opens to choose its priority (open requests it at the default otherwise).
+ * Return: the fd or -EINVAL.
+ */
+int sn_port_test_rx_fd(struct sn_netdev *dev, unsigned int q);
 /* Take the oldest transmitted frame's bytes (≤ @cap). Return its length, or -EAGAIN if none. */
 int sn_port_test_take_tx(struct sn_netdev *dev, void *buf, uint32_t cap);
 /* Wait up to @timeout_ms until @n frames were transmitted (in total). Return 0 or -ETIMEDOUT. */
 int sn_port_test_wait_tx(struct sn_netdev *dev, uint64_t n, int timeout_ms);
+
+/*
+ * A softnetd of the same runtime directory died without cleaning up (its control socket was
+ * stale): AF_XDP ports created from now on detach libxdp's XSK program they find unused on their
+ * interface (port_afxdp.c, afxdp_detach_orphan()). Context: thread, before sn_ports_create().
+ */
+void sn_port_afxdp_reclaim_orphans(void);
 
 /* Every port of @cfg, created and registered in order. Return 0 or -errno with @err. */
 int sn_ports_create(const struct softnetd_config *cfg, char *err, size_t errlen);

@@ -212,18 +212,82 @@ static int xp_resource_list(struct xp *p, const yaml_node_t *seq, const char *ke
 	return 0;
 }
 
+/* port: {type: test, ifname: eno0} of a net_rx load. */
+static int xp_port(struct xp *p, const yaml_node_t *map, struct lat_load *l)
+{
+	int err = 0;
+
+	if (map->type != YAML_MAPPING_NODE)
+		return xp_err(p, map, "port", "expected a mapping (type, ifname)");
+	xp_for_each_pair(p, map, pair) {
+		const yaml_node_t *kn = xp_node(p, pair->key), *v = xp_node(p, pair->value);
+		const char *k = xp_scalar(kn);
+		const char *s = xp_scalar(v);
+
+		if (!k)
+			return xp_err(p, kn, "port", "keys are strings");
+		if (!strcmp(k, "type")) {
+			if (s && !strcmp(s, "test"))
+				l->rx.port_type = LAT_PORT_TEST;
+			else if (s && !strcmp(s, "afxdp"))
+				err = xp_err(p, v, k, "afxdp ports are not supported by softnet-lat yet; "
+						      "use test");
+			else
+				err = xp_err(p, v, k, "'%s' is not a port type (test)", s ? s : "");
+		} else if (!strcmp(k, "ifname")) {
+			err = xp_string(p, v, k, l->rx.ifname, sizeof(l->rx.ifname));
+		} else {
+			err = xp_err(p, kn, k, "unknown key in a port (type, ifname)");
+		}
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
+/*
+ * A net_rx load: a port and a rate instead of a period and a length. Its softirq is NET_RX; the
+ * work per second (rate x per-frame work) must leave room, as a section's length must.
+ */
+static int xp_netrx_check(struct xp *p, const yaml_node_t *map, struct lat_load *l,
+			  bool have_port, bool have_rate)
+{
+	if (!have_port)
+		return xp_err(p, map, "port", "a net_rx load needs a port ({type: test, ifname: ..})");
+	if (!have_rate)
+		return xp_err(p, map, "rate_pps", "a net_rx load needs rate_pps");
+	if (l->vector != NET_RX_SOFTIRQ)
+		return xp_err(p, map, "vector", "a net_rx load raises NET_RX");
+	if (l->period_ns || l->length_ns || l->hold_ns || l->nr_resources)
+		return xp_err(p, map, "net_rx", "period_us, length_us, hold_us and resources are "
+						"for timer loads; use rate_pps and per_frame_ns");
+	if (l->measured)
+		return xp_err(p, map, "measure", "only a periodic_handler can be measured");
+	if ((double)l->rx.rate_pps * (double)l->rx.per_frame_ns > 0.9e9)
+		return xp_err(p, map, "per_frame_ns", "rate_pps x per_frame_ns is %.0f%% of a CPU "
+						      "(at most 90%%: real-time throttling)",
+			      (double)l->rx.rate_pps * (double)l->rx.per_frame_ns / 1e7);
+	if (!l->rx.ifname[0])
+		snprintf(l->rx.ifname, sizeof(l->rx.ifname), "%.15s",
+			 p->x->threads[l->thread].name);
+	p->x->nr_loads++;
+	return 0;
+}
+
 static int xp_load(struct xp *p, const yaml_node_t *map)
 {
 	struct lat_load *l;
 	bool have_type = false, have_thread = false, have_period = false;
-	int err = 0;
+	bool have_port = false, have_rate = false;
+	int err = 0, v32 = 0;
 
 	if (map->type != YAML_MAPPING_NODE)
 		return xp_err(p, map, "loads", "each load is a mapping");
 	if (p->x->nr_loads == LAT_MAX_LOADS)
 		return xp_err(p, map, "loads", "at most %d loads", LAT_MAX_LOADS);
 	l = &p->x->loads[p->x->nr_loads];
-	*l = (struct lat_load){ .vector = NET_RX_SOFTIRQ };
+	*l = (struct lat_load){ .vector = NET_RX_SOFTIRQ,
+				.rx = { .frame_size = 64, .burst = 1 } };
 	xp_for_each_pair(p, map, pair) {
 		const yaml_node_t *kn = xp_node(p, pair->key), *v = xp_node(p, pair->value);
 		const char *k = xp_scalar(kn);
@@ -237,9 +301,11 @@ static int xp_load(struct xp *p, const yaml_node_t *map)
 				l->type = LAT_LOAD_SOFTIRQ_SECTION;
 			else if (s && !strcmp(s, "periodic_handler"))
 				l->type = LAT_LOAD_PERIODIC_HANDLER;
+			else if (s && !strcmp(s, "net_rx"))
+				l->type = LAT_LOAD_NET_RX;
 			else
-				err = xp_err(p, v, k, "expected softirq_section or "
-						      "periodic_handler");
+				err = xp_err(p, v, k, "expected softirq_section, periodic_handler or "
+						      "net_rx");
 		} else if (!strcmp(k, "thread")) {
 			err = xp_find_thread(p, v, k, &l->thread);
 			have_thread = true;
@@ -258,9 +324,30 @@ static int xp_load(struct xp *p, const yaml_node_t *map)
 			err = xp_resource_list(p, v, k, l);
 		} else if (!strcmp(k, "measure")) {
 			err = xp_bool(p, v, k, &l->measured);
+		} else if (!strcmp(k, "port")) {
+			err = xp_port(p, v, l);
+			have_port = true;
+		} else if (!strcmp(k, "rate_pps")) {
+			double d = 0;
+
+			err = xp_number(p, v, k, 1, 10e6, &d);
+			if (!err && d != floor(d))
+				err = xp_err(p, v, k, "expected a whole number of frames per second");
+			l->rx.rate_pps = (uint64_t)d;
+			have_rate = true;
+		} else if (!strcmp(k, "frame_size")) {
+			err = xp_int(p, v, k, 60, 1514, &v32);
+			l->rx.frame_size = (uint32_t)v32;
+		} else if (!strcmp(k, "burst")) {
+			err = xp_int(p, v, k, 1, 1024, &v32);
+			l->rx.burst = (uint32_t)v32;
+		} else if (!strcmp(k, "per_frame_ns")) {
+			err = xp_duration(p, v, k, 1, 1e7, &l->rx.per_frame_ns);
 		} else {
 			err = xp_err(p, kn, k, "unknown key in a load (type, thread, vector, "
-					       "period_us, length_us, hold_us, resources, measure)");
+					       "period_us, length_us, hold_us, resources, measure; "
+					       "net_rx: port, rate_pps, frame_size, burst, "
+					       "per_frame_ns)");
 		}
 		if (err)
 			return err;
@@ -269,6 +356,11 @@ static int xp_load(struct xp *p, const yaml_node_t *map)
 		return xp_err(p, map, "type", "every load needs a type");
 	if (!have_thread)
 		return xp_err(p, map, "thread", "every load needs a thread");
+	if (l->type == LAT_LOAD_NET_RX)
+		return xp_netrx_check(p, map, l, have_port, have_rate);
+	if (have_port || have_rate)
+		return xp_err(p, map, have_port ? "port" : "rate_pps", "only a net_rx load has a "
+								    "port and a rate");
 	if (!have_period)
 		return xp_err(p, map, "period_us", "every load needs a period");
 	if (l->length_ns >= l->period_ns)

@@ -5,8 +5,10 @@
  * An experiment names the profiles to run, the threads (each an IRQ source force-threaded as
  * irq/N-name in the RT profiles, with its policy, priority and CPU), the loads those threads
  * carry, the per-CPU resources the loads take under local_lock_nested_bh(), the duration and the
- * warm-up. One load is "measured": its latency from the interrupt (timerfd expiry) to the end of
- * its softirq is what the histograms hold.
+ * warm-up. A net_rx load is instead a port whose threaded IRQ handler runs softnetd's real NAPI
+ * poll and net_rx_action() on frames injected at a rate (netrx.c). One load is "measured": its
+ * latency from the interrupt (timerfd expiry) to the end of its softirq is what the histograms
+ * hold.
  *
  * Context: thread context; lat_experiment__load() reports one error, file:line:col and the key.
  */
@@ -37,18 +39,32 @@ struct lat_thread {
 enum lat_load_type {
 	LAT_LOAD_SOFTIRQ_SECTION, /* a handler re-triggered every period; its softirq runs a section */
 	LAT_LOAD_PERIODIC_HANDLER, /* a handler firing from a timerfd; latency measured */
+	LAT_LOAD_NET_RX,           /* frames into a port at a rate; its NAPI poll is the section */
+};
+
+enum lat_port_type { LAT_PORT_TEST }; /* ports/port_test.c: in-process rx ring, eventfd IRQ */
+
+/* A net_rx load's port and traffic (tools/lat/netrx.c). */
+struct lat_netrx_cfg {
+	enum lat_port_type port_type;
+	char ifname[16];        /* the port's name (SN_IFNAMSIZ); IRQ thread irq/N-<ifname>-rx0 */
+	uint64_t rate_pps;
+	uint32_t frame_size;    /* bytes on the wire without FCS, 60..1514 */
+	uint32_t burst;         /* frames injected back to back (a NIC's coalesced batch) */
+	uint64_t per_frame_ns;  /* extra busy work per frame in the rx handler */
 };
 
 struct lat_load {
 	enum lat_load_type type;
 	int thread;        /* index into threads */
-	int vector;        /* softirq the handler raises */
-	uint64_t period_ns;
+	int vector;        /* softirq the handler raises (NET_RX for a net_rx load) */
+	uint64_t period_ns; /* timer loads only */
 	uint64_t length_ns; /* busy work in the softirq */
 	uint64_t hold_ns;   /* of which under the resources' local_lock_nested_bh (0 = all) */
 	int resources[LAT_MAX_RESOURCES];
 	int nr_resources;
 	bool measured;
+	struct lat_netrx_cfg rx; /* LAT_LOAD_NET_RX only */
 };
 
 struct lat_experiment {

@@ -10,6 +10,7 @@
 
 #include "lat.h"
 #include "bhlock/softirq.h"
+#include "net/drop_reason.h"
 
 static const double report_pcts[] = { 50, 90, 99, 99.9, 99.99 };
 
@@ -20,6 +21,30 @@ static void row(FILE *f, const char *name, const struct lat_hist *h)
 	for (size_t i = 0; i < sizeof(report_pcts) / sizeof(report_pcts[0]); i++)
 		fprintf(f, " %8.1f", lat_hist__percentile(h, report_pcts[i]) / 1e3);
 	fprintf(f, " %9.1f %8llu\n", h->max / 1e3, (unsigned long long)h->overflow);
+}
+
+/* The net_rx load's frames per profile: rate reached, polls, budget cuts, and the accounting. */
+static void netrx_line(FILE *f, const struct lat_experiment *x, const struct lat_result *r)
+{
+	const struct lat_netrx_stats *s = &r->netrx;
+	double secs = x->duration_ns / 1e9;
+
+	fprintf(f, "%-12s net_rx: offered %llu (%.0f pps), injected %llu, ring full %llu; received "
+		   "%llu = consumed %llu + dropped %llu",
+		bh_profile_name(r->profile), (unsigned long long)s->offered, s->offered / secs,
+		(unsigned long long)s->injected, (unsigned long long)s->ring_full,
+		(unsigned long long)(s->rx_packets + s->rx_ring_drops),
+		(unsigned long long)s->consumed, (unsigned long long)s->rx_drops);
+	for (int i = 0; i < SN_DROP_MAX; i++)
+		if (s->rx_drop_reason[i])
+			fprintf(f, " %s=%llu", sn_drop_reason_name((enum sn_drop_reason)i),
+				(unsigned long long)s->rx_drop_reason[i]);
+	fprintf(f, "; %llu irqs, %llu polls (%.1f frames/poll), %llu net_rx_action, %llu cut by "
+		   "budget, %llu handed to ksoftirqd; frame heads %s\n",
+		(unsigned long long)s->irqs, (unsigned long long)s->polls,
+		s->polls ? (double)(s->rx_packets + s->rx_ring_drops) / s->polls : 0.0,
+		(unsigned long long)s->rx_actions, (unsigned long long)s->time_squeeze,
+		(unsigned long long)s->deferred, s->heads_check ? "NOT ALL BACK" : "all back");
 }
 
 static const struct lat_result *find(const struct lat_result *r, int n, enum bh_profile p)
@@ -57,6 +82,9 @@ void lat_report_text(FILE *f, const struct lat_experiment *x, const struct lat_r
 			bh_profile_name(r[i].profile), r[i].sections, r[i].missed_ticks,
 			r[i].trace.events, r[i].trace.nested_runs, softirq_to_name[ml->vector],
 			r[i].trace.lock_blocks, r[i].trace.pi_boosts);
+	for (int i = 0; i < n; i++)
+		if (r[i].has_netrx)
+			netrx_line(f, x, &r[i]);
 
 	const struct lat_result *b = find(r, n, BH_PROFILE_RT_BHLOCK);
 	const struct lat_result *nn = find(r, n, BH_PROFILE_RT_NESTED);
@@ -112,6 +140,21 @@ int lat_report_json(const char *path, const struct lat_experiment *x, const stru
 	json_str(f, mt->name);
 	fprintf(f, ", \"priority\": %d, \"cpu\": %d, \"vector\": \"%s\", \"period_us\": %.1f},\n",
 		mt->priority, mt->cpu, softirq_to_name[ml->vector], ml->period_ns / 1e3);
+	for (int i = 0; i < x->nr_loads; i++) {
+		const struct lat_load *l = &x->loads[i];
+
+		if (l->type != LAT_LOAD_NET_RX)
+			continue;
+		fprintf(f, "  \"net_rx_load\": {\"thread\": ");
+		json_str(f, x->threads[l->thread].name);
+		fprintf(f, ", \"priority\": %d, \"cpu\": %d, \"port\": \"test\", \"ifname\": ",
+			x->threads[l->thread].priority, x->threads[l->thread].cpu);
+		json_str(f, l->rx.ifname);
+		fprintf(f, ", \"rate_pps\": %llu, \"burst\": %u, \"frame_size\": %u, "
+			   "\"per_frame_ns\": %llu},\n",
+			(unsigned long long)l->rx.rate_pps, l->rx.burst, l->rx.frame_size,
+			(unsigned long long)l->rx.per_frame_ns);
+	}
 	if (cyclic && cyclic->count) {
 		fprintf(f, "  \"cyclictest\": {\n    \"command\": ");
 		json_str(f, cyclic_cmd);
@@ -132,6 +175,33 @@ int lat_report_json(const char *path, const struct lat_experiment *x, const stru
 			   "\"lock_blocks\": %ld, \"pi_boosts\": %ld},\n",
 			r[i].trace.events, r[i].trace.nested_runs, r[i].trace.lock_blocks,
 			r[i].trace.pi_boosts);
+		if (r[i].has_netrx) {
+			const struct lat_netrx_stats *s = &r[i].netrx;
+
+			fprintf(f, "      \"net_rx\": {\"offered\": %llu, \"injected\": %llu, "
+				   "\"ring_full\": %llu, \"rx_packets\": %llu, \"rx_ring_drops\": %llu, "
+				   "\"consumed\": %llu, \"rx_drops\": %llu, \"rx_drops_by_reason\": {",
+				(unsigned long long)s->offered, (unsigned long long)s->injected,
+				(unsigned long long)s->ring_full, (unsigned long long)s->rx_packets,
+				(unsigned long long)s->rx_ring_drops, (unsigned long long)s->consumed,
+				(unsigned long long)s->rx_drops);
+			for (int d = 0, first = 1; d < SN_DROP_MAX; d++)
+				if (s->rx_drop_reason[d]) {
+					fprintf(f, "%s\"%s\": %llu", first ? "" : ", ",
+						sn_drop_reason_name((enum sn_drop_reason)d),
+						(unsigned long long)s->rx_drop_reason[d]);
+					first = 0;
+				}
+			fprintf(f, "}, \"irqs\": %llu, \"polls\": %llu, \"repolls\": %llu, "
+				   "\"net_rx_actions\": %llu, \"time_squeeze\": %llu, "
+				   "\"deferred_to_ksoftirqd\": %llu, \"ksoftirqd_runs\": %llu, "
+				   "\"heads_all_back\": %s},\n",
+				(unsigned long long)s->irqs, (unsigned long long)s->polls,
+				(unsigned long long)s->repolls, (unsigned long long)s->rx_actions,
+				(unsigned long long)s->time_squeeze, (unsigned long long)s->deferred,
+				(unsigned long long)s->ksoftirqd_runs,
+				s->heads_check ? "false" : "true");
+		}
 		fprintf(f, "      \"latency\": ");
 		lat_hist__json(r[i].hist, f, 8);
 		fprintf(f, "\n    }");

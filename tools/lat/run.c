@@ -10,6 +10,9 @@
  *
  * Busy work is thread CPU time, so a section preempted by a higher-priority handler still does
  * all its work, as a preempted softirq does.
+ *
+ * A net_rx load has no timer: its thread is a test port's IRQ and its softirq is softnetd's own
+ * net_rx_action() (netrx.c); the runner only places it in the start/stop order.
  */
 #include <errno.h>
 #include <signal.h>
@@ -63,7 +66,7 @@ static uint64_t thread_cpu_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
 }
 
-static void busy_cpu_ns(uint64_t ns)
+void lat_busy_cpu_ns(uint64_t ns)
 {
 	uint64_t end = thread_cpu_ns() + ns;
 
@@ -97,10 +100,10 @@ static void lat_section(struct lat_load_rt *rt)
 		local_lock_nested_bh(&resources[l->resources[i]]->bh_lock);
 	for (int i = 0; i < l->nr_resources; i++)
 		this_cpu_ptr(resources[l->resources[i]])->touched++;
-	busy_cpu_ns(l->hold_ns);
+	lat_busy_cpu_ns(l->hold_ns);
 	for (int i = l->nr_resources - 1; i >= 0; i--)
 		local_unlock_nested_bh(&resources[l->resources[i]]->bh_lock);
-	busy_cpu_ns(l->length_ns - l->hold_ns);
+	lat_busy_cpu_ns(l->length_ns - l->hold_ns);
 	rt->sections++;
 }
 
@@ -180,8 +183,9 @@ int lat_run_profile(const struct lat_experiment *x, enum bh_profile p,
 {
 	struct lat_load_rt rts[LAT_MAX_LOADS] = { 0 };
 	const struct lat_load *ml = &x->loads[x->measured];
+	bool netrx_inited = false, netrx_opened = false;
 	uint64_t t0;
-	int err, i;
+	int err, i, nl = -1;
 
 	memset(r, 0, sizeof(*r));
 	r->profile = p;
@@ -198,8 +202,21 @@ int lat_run_profile(const struct lat_experiment *x, enum bh_profile p,
 	if ((err = lat_resources_alloc(x)))
 		goto out_res;
 	for (i = 0; i < x->nr_loads; i++) {
+		rts[i].tfd = -1;
+		if (x->loads[i].type == LAT_LOAD_NET_RX)
+			nl = i;
+	}
+	if (nl >= 0) {
+		/* Before bhlock_start(): sn_net_init() opens NET_RX, the port is registered. */
+		if ((err = lat_netrx_init(&x->loads[nl], x->threads[x->loads[nl].thread].cpu)))
+			goto out_res;
+		netrx_inited = true;
+	}
+	for (i = 0; i < x->nr_loads; i++) {
 		rts[i].l = &x->loads[i];
 		rts[i].hist = r->hist;
+		if (i == nl)
+			continue;
 		rts[i].tfd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
 		if (rts[i].tfd < 0) {
 			err = -errno;
@@ -214,6 +231,13 @@ int lat_run_profile(const struct lat_experiment *x, enum bh_profile p,
 	}
 	for (i = 0; i < x->nr_loads; i++) {
 		const struct lat_thread *t = &x->threads[x->loads[i].thread];
+
+		if (i == nl) {
+			if ((err = lat_netrx_open(t->priority)))
+				goto out_irqs;
+			netrx_opened = true;
+			continue;
+		}
 		struct bh_irq_opts io = { .sz = sizeof(io), .fd = rts[i].tfd, .cpu = t->cpu,
 					  .prio = t->priority, .name = t->name,
 					  .handler = lat_handler, .dev = &rts[i] };
@@ -257,6 +281,8 @@ int lat_run_profile(const struct lat_experiment *x, enum bh_profile p,
 	 */
 	t0 = mono_ns() + 50000000ULL;
 	for (i = 0; i < x->nr_loads; i++) {
+		if (i == nl)
+			continue;
 		uint64_t start = t0 + (x->loads[i].measured ? x->loads[i].period_ns / 3 : 0);
 		struct itimerspec its = {
 			.it_value = { (time_t)(start / 1000000000ULL), (long)(start % 1000000000ULL) },
@@ -271,6 +297,11 @@ int lat_run_profile(const struct lat_experiment *x, enum bh_profile p,
 			goto out_irqs;
 		}
 	}
+	if (nl >= 0 && (err = lat_netrx_start(t0, t0 + x->duration_ns,
+					       x->threads[x->loads[nl].thread].cpu))) {
+		fprintf(stderr, "softnet-lat: net_rx pacer: %s\n", strerror(-err));
+		goto out_irqs;
+	}
 	lat_sleep_until(t0 + x->duration_ns);
 	err = 0;
 out_irqs:
@@ -283,6 +314,10 @@ out_irqs:
 	for (i = 0; i < x->nr_loads; i++)
 		if (rts[i].irq > 0)
 			free_irq(rts[i].irq);
+	if (netrx_opened) {
+		lat_netrx_stop(&r->netrx);
+		r->has_netrx = true;
+	}
 	bhlock_stop();
 	if (o && o->trace) {
 		struct bh_trace_event *v;
@@ -314,15 +349,20 @@ out_irqs:
 		r->warmup_samples += rts[i].warmup_samples;
 		if (x->loads[i].measured)
 			r->missed_ticks += rts[i].missed;
+		else if (i == nl)
+			r->sections += r->netrx.polls; /* a section of a net_rx load is a poll */
 		else
 			r->sections += rts[i].sections;
 	}
 out_fds:
 	for (i = 0; i < x->nr_loads; i++) {
-		if (rts[i].tfd > 0)
+		if (rts[i].tfd >= 0)
 			close(rts[i].tfd);
-		vec_load[x->loads[i].vector] = NULL;
+		if (i != nl)
+			vec_load[x->loads[i].vector] = NULL;
 	}
+	if (netrx_inited)
+		lat_netrx_fini();
 out_res:
 	lat_resources_free(x);
 	return err;
