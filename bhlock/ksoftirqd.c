@@ -177,7 +177,8 @@ void bhlock_stop(void)
 		if (k->wakefd > 0)
 			close(k->wakefd);
 		k->epfd = k->wakefd = -1;
-		k->woken = k->running = 0;
+		__atomic_store_n(&k->woken, 0, __ATOMIC_RELAXED);
+		__atomic_store_n(&k->running, 0, __ATOMIC_RELAXED);
 	}
 	irq_graveyard_free();
 	bhlock_is_started = false;

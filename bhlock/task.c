@@ -119,7 +119,7 @@ int bh_task_setsched(int policy, int prio)
 	if (sched_setscheduler(0, policy, &sp))
 		return -errno;
 	current->policy = policy;
-	current->prio = sp.sched_priority;
+	WRITE_ONCE(current->prio, sp.sched_priority);
 	return 0;
 }
 
