@@ -2,11 +2,14 @@
 /*
  * bench_maps.c - the hash map benchmark, peers in the same run (ANCHORS.md D2, issue 3):
  *
- * 1. churn: the seed patch's table ("bpf: pre-allocate hash map elements") on the same work,
- *    update followed by delete of a random key, from 1, 2, 4 and 8 threads pinned round-robin
- *    (4 and 8 oversubscribe this 2-CPU machine): preallocated HASH (pcpu_freelist) vs
- *    BPF_F_NO_PREALLOC (malloc, then recycled) vs a peer written here with the same buckets
- *    (rqspinlock) but one global freelist under one spinlock.
+ * 1. churn: the seed patch's table ("bpf: pre-allocate hash map elements"), update followed by
+ *    delete, from 1, 2, 4 and 8 threads pinned round-robin (4 and 8 oversubscribe this 2-CPU
+ *    machine): preallocated HASH (pcpu_freelist) vs BPF_F_NO_PREALLOC (malloc, then recycled)
+ *    vs a peer written here with the same buckets (rqspinlock) but one global freelist under
+ *    one spinlock. Two key choices, each its own table: random keys (each thread its own range,
+ *    all buckets shared by all threads; the goals of issue 3 are checked on this one), and the
+ *    seed's own work, samples/bpf/map_perf_test's stress_hmap, where every task updates and
+ *    deletes one key of its own (bpf_get_current_pid_tgid()), so that threads share no bucket.
  * 2. lookup ns, hit and miss, against liburcu's rculfhash with the same keys, the same hash
  *    function (jhash) and the same load factor (N keys in N buckets), one thread.
  * 3. churn memory (the kernel's htab-mem bench): ops/s and peak RSS, prealloc vs malloc, each in
@@ -16,7 +19,8 @@
  *
  * Churn and lookups run NR_REPS interleaved rounds and report medians (the machine is shared).
  * Prints one JSON object with results, ratios and goals. Usage: bench_maps [--short]
- * (BENCH_MAPS_PROFILE=<variant 0-2> runs one churn variant on one thread for 2 s, for perf;
+ * (BENCH_MAPS_PROFILE=<variant 0-2> runs one churn variant for 2 s, for perf, on one thread or
+ * BENCH_MAPS_THREADS=<n>;
  * BENCH_MAPS_PROFILE=lookup runs only the lookup comparison).
  */
 #include <errno.h>
@@ -199,6 +203,7 @@ struct churn {
 	struct sn_map *map;
 	struct gl_htab *gl;
 	int nthr;
+	bool seed_keys; /* one key per thread, as the seed's map_perf_test */
 	volatile int go, stop;
 	unsigned long ops[MAX_THR];
 	uint64_t cpu_ns[MAX_THR]; /* each worker's own CPU time while it ran the loop */
@@ -226,7 +231,8 @@ static void *churn_fn(void *p)
 	while (!__atomic_load_n(&c->stop, __ATOMIC_RELAXED)) {
 		for (int i = 0; i < 64; i++) {
 			/* Disjoint key ranges: each pair is one insert and one delete. */
-			__u32 key = (__u32)(a->idx << 24) | (__u32)(xorshift(&x) & 0xffffff);
+			__u32 key = c->seed_keys ? (__u32)(a->idx + 1) * 2654435761U
+						 : (__u32)(a->idx << 24) | (__u32)(xorshift(&x) & 0xffffff);
 			__u64 val = key;
 
 			if (c->v == V_GLOBAL_LOCK) {
@@ -250,9 +256,10 @@ static void *churn_fn(void *p)
  * workers' own CPU time, which leaves out the time other processes on this shared machine
  * took the CPU from them (not the cache they evicted).
  */
-static double run_churn(enum variant v, int nthr, unsigned long *errs, double *per_cpu_s)
+static double run_churn(enum variant v, int nthr, bool seed_keys, unsigned long *errs,
+			double *per_cpu_s)
 {
-	struct churn c = { .v = v, .nthr = nthr };
+	struct churn c = { .v = v, .nthr = nthr, .seed_keys = seed_keys };
 	struct churn_arg args[MAX_THR];
 	pthread_t t[MAX_THR];
 	struct gl_htab gl = { 0 };
@@ -513,9 +520,11 @@ static double full_update_rate(int nthr, double *per_thread)
 int main(int argc, char **argv)
 {
 	static const int thr[] = { 1, 2, 4, 8 };
-	double churn[V_NR][4], churn_cpu[V_NR][4], sh = 0, sm = 0, lh = 1, lm = 1;
+	/* [0]: random keys (the goals), [1]: the seed's one key per thread */
+	double churn_k[2][V_NR][4], churn_cpu_k[2][V_NR][4], sh = 0, sm = 0, lh = 1, lm = 1;
+	double (*churn)[4] = churn_k[0], (*churn_cpu)[4] = churn_cpu_k[0];
 	double full1, full1pt, full2, full2pt;
-	unsigned long errs[V_NR][4];
+	unsigned long errs[V_NR][4]; /* both key choices */
 	struct mem_result mem[2];
 
 	for (int i = 1; i < argc; i++)
@@ -533,11 +542,14 @@ int main(int argc, char **argv)
 		unsigned long e;
 		double cpu_rate;
 
-		churn_ms = 2000;
+		int nthr = getenv("BENCH_MAPS_THREADS") ? atoi(getenv("BENCH_MAPS_THREADS")) : 1;
 
-		printf("%.0f", run_churn((enum variant)atoi(getenv("BENCH_MAPS_PROFILE")), 1, &e,
-					 &cpu_rate));
-		printf(" (%.0f per CPU second)\n", cpu_rate);
+		churn_ms = 2000;
+		if (nthr < 1 || nthr > MAX_THR)
+			nthr = 1;
+		printf("%.0f", run_churn((enum variant)atoi(getenv("BENCH_MAPS_PROFILE")), nthr,
+					 getenv("BENCH_MAPS_SEED_KEYS") != NULL, &e, &cpu_rate));
+		printf(" (%.0f per CPU second, %lu errors)\n", cpu_rate, e);
 		return 0;
 	}
 	/*
@@ -546,32 +558,34 @@ int main(int argc, char **argv)
 	 * of outside load hits all peers alike instead of one.
 	 */
 	{
-		double cr[NR_REPS][V_NR][4], cc[NR_REPS][V_NR][4], lk[NR_REPS][4];
+		double cr[2][NR_REPS][V_NR][4], cc[2][NR_REPS][V_NR][4], lk[NR_REPS][4];
 		int reps = short_run ? 1 : NR_REPS;
 
 		memset(errs, 0, sizeof(errs));
 		for (int r = 0; r < reps; r++) {
-			for (int i = 0; i < 4; i++)
-				for (int v = 0; v < V_NR; v++) {
-					unsigned long e = 0;
+			for (int k = 0; k < 2; k++)
+				for (int i = 0; i < 4; i++)
+					for (int v = 0; v < V_NR; v++) {
+						unsigned long e = 0;
 
-					cr[r][v][i] = run_churn((enum variant)v, thr[i], &e,
-								&cc[r][v][i]);
-					errs[v][i] += e;
-				}
+						cr[k][r][v][i] = run_churn((enum variant)v, thr[i], k,
+									   &e, &cc[k][r][v][i]);
+						errs[v][i] += e;
+					}
 			bench_lookup(&lk[r][0], &lk[r][1], &lk[r][2], &lk[r][3]);
 		}
-		for (int v = 0; v < V_NR; v++)
-			for (int i = 0; i < 4; i++) {
-				double x[NR_REPS];
+		for (int k = 0; k < 2; k++)
+			for (int v = 0; v < V_NR; v++)
+				for (int i = 0; i < 4; i++) {
+					double x[NR_REPS];
 
-				for (int r = 0; r < reps; r++)
-					x[r] = cr[r][v][i];
-				churn[v][i] = median(x, reps);
-				for (int r = 0; r < reps; r++)
-					x[r] = cc[r][v][i];
-				churn_cpu[v][i] = median(x, reps);
-			}
+					for (int r = 0; r < reps; r++)
+						x[r] = cr[k][r][v][i];
+					churn_k[k][v][i] = median(x, reps);
+					for (int r = 0; r < reps; r++)
+						x[r] = cc[k][r][v][i];
+					churn_cpu_k[k][v][i] = median(x, reps);
+				}
 		{
 			double x[4][NR_REPS];
 
@@ -629,7 +643,28 @@ int main(int argc, char **argv)
 		       "%.2f%s\n",
 		       thr[i], churn[V_PREALLOC][i] / churn[V_MALLOC][i], thr[i],
 		       churn[V_PREALLOC][i] / churn[V_GLOBAL_LOCK][i], i < 3 ? "," : "");
-	printf("  },\n  \"lookup_ns\": {\"softnetd_hit\": %.1f, \"softnetd_miss\": %.1f, "
+	printf("  },\n  \"churn_seed_work_one_key_per_thread\": {\n    \"note\": \"map_perf_test's "
+	       "stress_hmap: each thread updates and deletes one key of its own; threads share "
+	       "no bucket\",\n    \"pairs_per_sec\": {\n");
+	for (int v = 0; v < V_NR; v++) {
+		printf("      \"%s\": {", vnames[v]);
+		for (int i = 0; i < 4; i++)
+			printf("\"%d\": %.0f%s", thr[i], churn_k[1][v][i], i < 3 ? ", " : "");
+		printf("}%s\n", v < V_NR - 1 ? "," : "");
+	}
+	printf("    },\n    \"pairs_per_cpu_sec\": {\n");
+	for (int v = 0; v < V_NR; v++) {
+		printf("      \"%s\": {", vnames[v]);
+		for (int i = 0; i < 4; i++)
+			printf("\"%d\": %.0f%s", thr[i], churn_cpu_k[1][v][i], i < 3 ? ", " : "");
+		printf("}%s\n", v < V_NR - 1 ? "," : "");
+	}
+	printf("    },\n    \"ratios\": {");
+	for (int i = 0; i < 4; i++)
+		printf("\"prealloc_over_malloc_%dt\": %.2f, \"prealloc_over_global_lock_%dt\": %.2f%s",
+		       thr[i], churn_k[1][V_PREALLOC][i] / churn_k[1][V_MALLOC][i], thr[i],
+		       churn_k[1][V_PREALLOC][i] / churn_k[1][V_GLOBAL_LOCK][i], i < 3 ? ", " : "");
+	printf("}\n  },\n  \"lookup_ns\": {\"softnetd_hit\": %.1f, \"softnetd_miss\": %.1f, "
 	       "\"rculfhash_hit\": %.1f, \"rculfhash_miss\": %.1f, \"keys\": 65536, "
 	       "\"load_factor\": 1.0},\n",
 	       sh, sm, lh, lm);
@@ -655,8 +690,16 @@ int main(int argc, char **argv)
 		       : "false");
 	printf("    \"prealloc_ge_2x_global_lock_2t\": %s,\n",
 	       churn[V_PREALLOC][1] >= 2 * churn[V_GLOBAL_LOCK][1] ? "true" : "false");
-	printf("    \"lookup_le_1.0x_rculfhash\": %s\n",
+	printf("    \"lookup_le_1.0x_rculfhash\": %s,\n",
 	       sh <= lh && sm <= lm ? "true" : "false");
+	printf("    \"seed_work_prealloc_ge_1.5x_malloc_1t\": %s,\n",
+	       churn_k[1][V_PREALLOC][0] >= 1.5 * churn_k[1][V_MALLOC][0] ? "true" : "false");
+	printf("    \"seed_work_prealloc_ge_3x_malloc_ge2t\": %s\n",
+	       churn_k[1][V_PREALLOC][1] >= 3 * churn_k[1][V_MALLOC][1] &&
+			       churn_k[1][V_PREALLOC][2] >= 3 * churn_k[1][V_MALLOC][2] &&
+			       churn_k[1][V_PREALLOC][3] >= 3 * churn_k[1][V_MALLOC][3]
+		       ? "true"
+		       : "false");
 	printf("  }\n}\n");
 	return 0;
 }

@@ -64,15 +64,12 @@
 #include "bhlock/profile.h"
 #include "map_hash_internal.h"
 
-/* Walks again after a miss that overlapped a change of the chain (see htab_bucket.seq). */
-#define HTAB_MISS_RETRIES 64
-
 /*
  * Word-wise atomic copies: dst (resp. src) is the 8-aligned element side. Stores are release and
  * loads acquire (plain moves on x86): a reader that saw a word written for a new key also sees
  * the new key, which the writer stored first; htab_copy_value() relies on that.
  */
-void htab_copy_to_elem(void *dst, const void *src, size_t n)
+void __htab_copy_to_elem(void *dst, const void *src, size_t n)
 {
 	uint64_t *d = dst;
 	const unsigned char *s = src;
@@ -95,7 +92,7 @@ void htab_copy_to_elem(void *dst, const void *src, size_t n)
 		__atomic_store_n((unsigned char *)dst + i, s[i], __ATOMIC_RELEASE);
 }
 
-void htab_copy_from_elem(void *dst, const void *src, size_t n)
+void __htab_copy_from_elem(void *dst, const void *src, size_t n)
 {
 	const uint64_t *s = src;
 	unsigned char *d = dst;
@@ -116,105 +113,20 @@ void htab_copy_from_elem(void *dst, const void *src, size_t n)
 		d[i] = __atomic_load_n((const unsigned char *)src + i, __ATOMIC_ACQUIRE);
 }
 
-static __always_inline bool htab_key_eq(const struct htab_elem *l, const void *key,
-					__u32 key_size)
-{
-	const unsigned char *k = key;
-	__u32 i = 0;
+/* Walks again after a miss that overlapped a change of the chain (see htab_bucket.seq). */
+#define HTAB_MISS_RETRIES 64
 
-	if (key_size == 4) {
-		uint32_t w;
-
-		memcpy(&w, key, 4);
-		return __atomic_load_n((const uint32_t *)l->key, __ATOMIC_RELAXED) == w;
-	}
-	for (; i + 8 <= key_size; i += 8) {
-		uint64_t w;
-
-		memcpy(&w, k + i, 8);
-		if (__atomic_load_n((const uint64_t *)(l->key + i), __ATOMIC_RELAXED) != w)
-			return false;
-	}
-	for (; i < key_size; i++)
-		if (__atomic_load_n(&l->key[i], __ATOMIC_RELAXED) != k[i])
-			return false;
-	return true;
-}
-
-/*
- * Bob Jenkins' lookup3 mix as the kernel's <linux/jhash.h> uses it (jhash for byte keys,
- * jhash2 for keys that are whole 32-bit words), so that ZERO_SEED maps hash like the kernel's.
- */
-#define JH_INITVAL 0xdeadbeefU
-
-static __always_inline __u32 jh_rol(__u32 w, unsigned int s)
-{
-	return (w << s) | (w >> (32 - s));
-}
-
-#define JH_MIX(a, b, c)                                                                            \
-	do {                                                                                       \
-		a -= c; a ^= jh_rol(c, 4);  c += b;                                                \
-		b -= a; b ^= jh_rol(a, 6);  a += c;                                                \
-		c -= b; c ^= jh_rol(b, 8);  b += a;                                                \
-		a -= c; a ^= jh_rol(c, 16); c += b;                                                \
-		b -= a; b ^= jh_rol(a, 19); a += c;                                                \
-		c -= b; c ^= jh_rol(b, 4);  b += a;                                                \
-	} while (0)
-
-#define JH_FINAL(a, b, c)                                                                          \
-	do {                                                                                       \
-		c ^= b; c -= jh_rol(b, 14);                                                        \
-		a ^= c; a -= jh_rol(c, 11);                                                        \
-		b ^= a; b -= jh_rol(a, 25);                                                        \
-		c ^= b; c -= jh_rol(b, 16);                                                        \
-		a ^= c; a -= jh_rol(c, 4);                                                         \
-		b ^= a; b -= jh_rol(a, 14);                                                        \
-		c ^= b; c -= jh_rol(b, 24);                                                        \
-	} while (0)
-
-static __always_inline __u32 jh_words(const unsigned char *k, __u32 nwords, __u32 seed)
+__u32 htab_jh_bytes(const unsigned char *k, __u32 len, __u32 seed)
 {
 	__u32 a, b, c, w[3];
 
-	a = b = c = JH_INITVAL + (nwords << 2) + seed;
-	if (nwords == 1) {
-		memcpy(&w[0], k, 4);
-		a += w[0];
-		JH_FINAL(a, b, c);
-		return c;
-	}
-	while (nwords > 3) {
-		memcpy(w, k, 12);
-		a += w[0];
-		b += w[1];
-		c += w[2];
-		JH_MIX(a, b, c);
-		nwords -= 3;
-		k += 12;
-	}
-	if (!nwords)
-		return c;
-	memset(w, 0, sizeof(w));
-	memcpy(w, k, (size_t)nwords * 4);
-	c += w[2];
-	b += w[1];
-	a += w[0];
-	JH_FINAL(a, b, c);
-	return c;
-}
-
-static __u32 jh_bytes(const unsigned char *k, __u32 len, __u32 seed)
-{
-	__u32 a, b, c, w[3];
-
-	a = b = c = JH_INITVAL + len + seed;
+	a = b = c = HTAB_JH_INITVAL + len + seed;
 	while (len > 12) {
 		memcpy(w, k, 12);
 		a += w[0];
 		b += w[1];
 		c += w[2];
-		JH_MIX(a, b, c);
+		HTAB_JH_MIX(a, b, c);
 		len -= 12;
 		k += 12;
 	}
@@ -230,125 +142,37 @@ static __u32 jh_bytes(const unsigned char *k, __u32 len, __u32 seed)
 	c += w[2];
 	b += w[1];
 	a += w[0];
-	JH_FINAL(a, b, c);
+	HTAB_JH_FINAL(a, b, c);
 	return c;
 }
 
-__u32 htab_map_hash(const struct sn_htab *htab, const void *key)
-{
-	__u32 ks = htab->map.key_size;
-
-	if (likely(ks % 4 == 0))
-		return jh_words(key, ks / 4, htab->hashrnd);
-	return jh_bytes(key, ks, htab->hashrnd);
-}
-
-struct htab_elem *htab_lookup_elem_raw(struct sn_htab *htab, const struct htab_bucket *b,
-				       __u32 hash, const void *key)
+/*
+ * The walk of htab_lookup_elem_raw() when its first pass ended anywhere but a clean miss: it
+ * restarts when the walk ends on another bucket's marker (an element it stood on was moved),
+ * and walks again after a miss that overlapped a change of the chain. The chain loads are
+ * acquire loads, so a change they saw is ordered after the seq bump that opened it. Bounded:
+ * a signal handler may interrupt the writer itself.
+ */
+struct htab_elem *htab_lookup_elem_retry(struct sn_htab *htab, const struct htab_bucket *b,
+					 __u32 hash, const void *key)
 {
 	__u32 idx = (__u32)(b - htab->buckets);
-	__u16 seq;
 	int retries = HTAB_MISS_RETRIES;
 	struct htab_elem *l;
+	__u16 seq;
 
-	/* No element of this chain has the hash's filter bit: absent (see htab_bucket.filter). */
-	if (!(__atomic_load_n(&b->filter, __ATOMIC_RELAXED) & htab_filter_bit(hash)))
-		return NULL;
 again:
 	seq = __atomic_load_n(&b->seq, __ATOMIC_ACQUIRE);
 	for (l = htab_load_next(&b->first); !htab_is_nulls(l); l = htab_load_next(&l->next))
 		if (__atomic_load_n(&l->hash, __ATOMIC_RELAXED) == hash &&
 		    htab_key_eq(l, key, htab->map.key_size))
 			return l;
-	/* The walk left this bucket: an element it stood on was moved. Start again. */
 	if (unlikely(htab_nulls_value(l) != idx))
 		goto again;
-	/*
-	 * A miss while the chain changed (or was being changed) may be false: walk again. The
-	 * chain loads above are acquire loads, so a change they saw is ordered after the seq
-	 * bump that opened it. Bounded: a signal handler may interrupt the writer itself.
-	 */
 	if (unlikely((seq & 1) || __atomic_load_n(&b->seq, __ATOMIC_ACQUIRE) != seq) &&
 	    retries-- > 0)
 		goto again;
 	return NULL;
-}
-
-struct htab_elem *__htab_map_lookup_elem(struct sn_htab *htab, const void *key)
-{
-	__u32 hash = htab_map_hash(htab, key);
-
-	return htab_lookup_elem_raw(htab, htab_bucket(htab, hash), hash, key);
-}
-
-int htab_lock_bucket(struct sn_htab *htab, struct htab_bucket *b)
-{
-	unsigned long flags;
-
-	if (likely(htab->use_raw_lock))
-		return raw_res_spin_lock_irqsave(&b->raw_lock, flags);
-	rt_mutex_lock(&b->lock);
-	return 0;
-}
-
-void htab_unlock_bucket(struct sn_htab *htab, struct htab_bucket *b)
-{
-	if (likely(htab->use_raw_lock))
-		raw_res_spin_unlock_irqrestore(&b->raw_lock, 0);
-	else
-		rt_mutex_unlock(&b->lock);
-}
-
-void htab_chain_add_head(struct sn_htab *htab, struct htab_bucket *b, struct htab_elem *l)
-{
-	__u8 bit = htab_filter_bit(__atomic_load_n(&l->hash, __ATOMIC_RELAXED));
-	__u8 old = __atomic_load_n(&b->filter, __ATOMIC_RELAXED);
-
-	(void)htab;
-	/* The bit before the element: a reader never filters out a linked key. */
-	if (!(old & bit))
-		__atomic_store_n(&b->filter, old | bit, __ATOMIC_RELAXED);
-	htab_write_begin(b);
-	/* l's key, hash and value are written; the release store publishes them. */
-	htab_store_next(&l->next, __atomic_load_n(&b->first, __ATOMIC_RELAXED));
-	htab_store_next(&b->first, l);
-	htab_write_end(b);
-}
-
-bool htab_chain_del(struct htab_bucket *b, struct htab_elem *l)
-{
-	struct htab_elem **pp = &b->first, *p;
-	__u8 bits = 0;
-
-	for (p = *pp; !htab_is_nulls(p); pp = &p->next, p = *pp) {
-		if (p == l) {
-			htab_write_begin(b);
-			/* l->next stays as it is: a reader standing on l walks on. */
-			htab_store_next(pp, __atomic_load_n(&l->next, __ATOMIC_RELAXED));
-			htab_write_end(b);
-			/* The filter after the unlink: the bits of what is left (lock held). */
-			for (p = b->first; !htab_is_nulls(p); p = p->next)
-				bits |= htab_filter_bit(__atomic_load_n(&p->hash, __ATOMIC_RELAXED));
-			if (bits != __atomic_load_n(&b->filter, __ATOMIC_RELAXED))
-				__atomic_store_n(&b->filter, bits, __ATOMIC_RELAXED);
-			return true;
-		}
-	}
-	return false;
-}
-
-int htab_check_flags(struct htab_elem *l_old, __u64 map_flags)
-{
-	if (l_old && (map_flags & ~(__u64)BPF_F_LOCK) == BPF_NOEXIST)
-		return -EEXIST;
-	if (!l_old && (map_flags & ~(__u64)BPF_F_LOCK) == BPF_EXIST)
-		return -ENOENT;
-	return 0;
-}
-
-static __always_inline int htab_this_cpu(void)
-{
-	return raw_smp_processor_id();
 }
 
 /*
@@ -639,19 +463,14 @@ static __always_inline struct htab_elem *htab_stash_take(struct sn_htab *htab, i
 	return __atomic_exchange_n(slot, NULL, __ATOMIC_ACQUIRE);
 }
 
-/*
- * Prealloc: a free element, or NULL when every element is in use: this CPU's stash slot, the
- * freelist (all heads, skipping empty ones without their locks), then the other slots.
- */
-static struct htab_elem *htab_prealloc_pop(struct sn_htab *htab)
+/* The freelist and the other CPUs' slots, when this CPU's slot was empty. */
+static __attribute__((noinline)) struct htab_elem *htab_prealloc_pop_slow(struct sn_htab *htab,
+									 int me)
 {
-	int me = htab_this_cpu(), cpu;
-	struct pcpu_freelist_node *node;
-	struct htab_elem *l = htab_stash_take(htab, me);
+	struct pcpu_freelist_node *node = __pcpu_freelist_pop(&htab->freelist);
+	struct htab_elem *l;
+	int cpu;
 
-	if (likely(l))
-		return l;
-	node = __pcpu_freelist_pop(&htab->freelist);
 	if (node)
 		return container_of(node, struct htab_elem, fnode);
 	for_each_possible_cpu(cpu) {
@@ -661,22 +480,36 @@ static struct htab_elem *htab_prealloc_pop(struct sn_htab *htab)
 	return NULL;
 }
 
+/*
+ * Prealloc: a free element, or NULL when every element is in use: this CPU's stash slot, the
+ * freelist (all heads, skipping empty ones without their locks), then the other slots.
+ */
+static __always_inline struct htab_elem *htab_prealloc_pop(struct sn_htab *htab)
+{
+	int me = htab_this_cpu();
+	struct htab_elem *l = htab_stash_take(htab, me);
+
+	if (likely(l))
+		return l;
+	return htab_prealloc_pop_slow(htab, me);
+}
+
 /* Prealloc: park @l in this CPU's empty stash slot, else push it on the freelist. */
-static void htab_prealloc_push(struct sn_htab *htab, struct htab_elem *l)
+static __always_inline void htab_prealloc_push(struct sn_htab *htab, struct htab_elem *l)
 {
 	struct htab_elem **slot = per_cpu_ptr(htab->free_stash, htab_this_cpu());
 	struct htab_elem *empty = NULL;
 
 	/* Release: the element's last uses come before its next owner's. */
-	if (!__atomic_load_n(slot, __ATOMIC_RELAXED) &&
-	    __atomic_compare_exchange_n(slot, &empty, l, false, __ATOMIC_RELEASE,
-					__ATOMIC_RELAXED))
+	if (likely(!__atomic_load_n(slot, __ATOMIC_RELAXED)) &&
+	    likely(__atomic_compare_exchange_n(slot, &empty, l, false, __ATOMIC_RELEASE,
+					       __ATOMIC_RELAXED)))
 		return;
 	pcpu_freelist_push(&htab->freelist, &l->fnode);
 }
 
 /* free_htab_elem(): prealloc: free again at once; NO_PREALLOC: recycle, uncount. */
-static void free_htab_elem(struct sn_htab *htab, struct htab_elem *l)
+static __always_inline void free_htab_elem(struct sn_htab *htab, struct htab_elem *l)
 {
 	if (likely(htab->prealloc)) {
 		htab_prealloc_push(htab, l);
@@ -748,8 +581,9 @@ static void htab_return_spare(struct sn_htab *htab, struct htab_elem *old, enum 
 	}
 }
 
-static void htab_fill_elem(struct sn_htab *htab, struct htab_elem *l, const void *key,
-			   const void *value, __u32 hash, bool percpu, bool onallcpus)
+static __always_inline void htab_fill_elem(struct sn_htab *htab, struct htab_elem *l,
+					   const void *key, const void *value, __u32 hash,
+					   bool percpu, bool onallcpus)
 {
 	htab_copy_to_elem(l->key, key, htab->map.key_size);
 	__atomic_store_n(&l->hash, hash, __ATOMIC_RELAXED);
@@ -760,9 +594,10 @@ static void htab_fill_elem(struct sn_htab *htab, struct htab_elem *l, const void
 }
 
 /* alloc_htab_elem() for an insert (no old element, or NO_PREALLOC), under the bucket lock. */
-static struct htab_elem *alloc_htab_elem(struct sn_htab *htab, const void *key, const void *value,
-					 __u32 hash, bool percpu, bool onallcpus,
-					 struct htab_elem *old_elem, int *err)
+static __always_inline struct htab_elem *alloc_htab_elem(struct sn_htab *htab, const void *key,
+							 const void *value, __u32 hash,
+							 bool percpu, bool onallcpus,
+							 struct htab_elem *old_elem, int *err)
 {
 	struct htab_elem *l;
 
@@ -896,7 +731,7 @@ static long htab_percpu_map_update_value(struct sn_map *map, const void *key, co
 	return __htab_percpu_map_update_elem(map, key, value, map_flags, true);
 }
 
-static void htab_free_after_unlock(struct sn_htab *htab, struct htab_elem *l)
+static __always_inline void htab_free_after_unlock(struct sn_htab *htab, struct htab_elem *l)
 {
 	if (htab->lru)
 		htab_lru_push_free(htab, l);
@@ -904,10 +739,12 @@ static void htab_free_after_unlock(struct sn_htab *htab, struct htab_elem *l)
 		free_htab_elem(htab, l);
 }
 
+static int __htab_map_lookup_and_delete_elem(struct sn_map *map, const void *key, void *value);
+
 /* Delete is lookup-and-delete without a value to copy out. */
 long htab_map_delete_elem(struct sn_map *map, const void *key)
 {
-	return htab_map_lookup_and_delete_elem(map, key, NULL);
+	return __htab_map_lookup_and_delete_elem(map, key, NULL);
 }
 
 static void *htab_map_lookup_elem(struct sn_map *map, const void *key)
@@ -1010,7 +847,8 @@ int htab_map_get_next_key(const struct sn_map *map, const void *key, void *next_
 }
 
 /* __htab_map_lookup_and_delete_elem(); value may be NULL (plain delete). */
-int htab_map_lookup_and_delete_elem(struct sn_map *map, const void *key, void *value)
+static __always_inline int __htab_map_lookup_and_delete_elem(struct sn_map *map,
+							      const void *key, void *value)
 {
 	struct sn_htab *htab = to_htab(map);
 	struct htab_elem *l;
@@ -1040,6 +878,11 @@ int htab_map_lookup_and_delete_elem(struct sn_map *map, const void *key, void *v
 	if (l)
 		htab_free_after_unlock(htab, l);
 	return ret;
+}
+
+int htab_map_lookup_and_delete_elem(struct sn_map *map, const void *key, void *value)
+{
+	return __htab_map_lookup_and_delete_elem(map, key, value);
 }
 
 /*

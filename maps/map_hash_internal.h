@@ -19,8 +19,10 @@
 #define MAPS_MAP_HASH_INTERNAL_H
 
 #include <stdint.h>
+#include <string.h>
 
 #include "bhlock/pcpu_freelist.h"
+#include "bhlock/percpu.h"
 #include "bhlock/rqspinlock.h"
 #include "bhlock/rt_mutex.h"
 #include "map_internal.h"
@@ -181,18 +183,218 @@ static __always_inline __u32 htab_pcpu_size(const struct sn_htab *htab)
 	return round_up(htab->map.value_size, 8U);
 }
 
-/* Relaxed word-wise copies for data a lock-free reader may race with (see above). */
-void htab_copy_to_elem(void *dst, const void *src, size_t n);
-void htab_copy_from_elem(void *dst, const void *src, size_t n);
+/*
+ * Word-wise atomic copies for data a lock-free reader may race with (see above); the element side
+ * is 8-aligned. The u32 / u64 sizes inline, others go to the loops in map_hash.c.
+ */
+void __htab_copy_to_elem(void *dst, const void *src, size_t n);
+void __htab_copy_from_elem(void *dst, const void *src, size_t n);
 
-__u32 htab_map_hash(const struct sn_htab *htab, const void *key);
-struct htab_elem *htab_lookup_elem_raw(struct sn_htab *htab, const struct htab_bucket *b,
-				       __u32 hash, const void *key);
-struct htab_elem *__htab_map_lookup_elem(struct sn_htab *htab, const void *key);
-int htab_lock_bucket(struct sn_htab *htab, struct htab_bucket *b);
-void htab_unlock_bucket(struct sn_htab *htab, struct htab_bucket *b);
-void htab_chain_add_head(struct sn_htab *htab, struct htab_bucket *b, struct htab_elem *l);
+static __always_inline void htab_copy_to_elem(void *dst, const void *src, size_t n)
+{
+	if (n == 4) {
+		uint32_t w;
+
+		memcpy(&w, src, 4);
+		__atomic_store_n((uint32_t *)dst, w, __ATOMIC_RELEASE);
+	} else if (n == 8) {
+		uint64_t w;
+
+		memcpy(&w, src, 8);
+		__atomic_store_n((uint64_t *)dst, w, __ATOMIC_RELEASE);
+	} else {
+		__htab_copy_to_elem(dst, src, n);
+	}
+}
+
+static __always_inline void htab_copy_from_elem(void *dst, const void *src, size_t n)
+{
+	if (n == 4) {
+		uint32_t w = __atomic_load_n((const uint32_t *)src, __ATOMIC_ACQUIRE);
+
+		memcpy(dst, &w, 4);
+	} else if (n == 8) {
+		uint64_t w = __atomic_load_n((const uint64_t *)src, __ATOMIC_ACQUIRE);
+
+		memcpy(dst, &w, 8);
+	} else {
+		__htab_copy_from_elem(dst, src, n);
+	}
+}
+
+/*
+ * The hot primitives below are inline: every update, delete and lookup runs them, and the call
+ * overhead of out-of-line copies was a measurable part of a pair's cost (bench_maps).
+ */
+
+/* The CPU this task runs on: a pinned task's own CPU without a call (raw_smp_processor_id()). */
+static __always_inline int htab_this_cpu(void)
+{
+	struct task_struct *t = current;
+
+	if (likely(t->cpu >= 0))
+		return t->cpu;
+	return raw_smp_processor_id();
+}
+
+static __always_inline bool htab_key_eq(const struct htab_elem *l, const void *key,
+					__u32 key_size)
+{
+	const unsigned char *k = key;
+	__u32 i = 0;
+
+	if (key_size == 4) {
+		uint32_t w;
+
+		memcpy(&w, key, 4);
+		return __atomic_load_n((const uint32_t *)l->key, __ATOMIC_RELAXED) == w;
+	}
+	for (; i + 8 <= key_size; i += 8) {
+		uint64_t w;
+
+		memcpy(&w, k + i, 8);
+		if (__atomic_load_n((const uint64_t *)(l->key + i), __ATOMIC_RELAXED) != w)
+			return false;
+	}
+	for (; i < key_size; i++)
+		if (__atomic_load_n(&l->key[i], __ATOMIC_RELAXED) != k[i])
+			return false;
+	return true;
+}
+
+/*
+ * Bob Jenkins' lookup3 mix as the kernel's <linux/jhash.h> uses it (jhash for byte keys,
+ * jhash2 for keys that are whole 32-bit words), so that ZERO_SEED maps hash like the kernel's.
+ */
+#define HTAB_JH_INITVAL 0xdeadbeefU
+
+static __always_inline __u32 htab_jh_rol(__u32 w, unsigned int s)
+{
+	return (w << s) | (w >> (32 - s));
+}
+
+#define HTAB_JH_MIX(a, b, c)                                                                       \
+	do {                                                                                       \
+		a -= c; a ^= htab_jh_rol(c, 4);  c += b;                                           \
+		b -= a; b ^= htab_jh_rol(a, 6);  a += c;                                           \
+		c -= b; c ^= htab_jh_rol(b, 8);  b += a;                                           \
+		a -= c; a ^= htab_jh_rol(c, 16); c += b;                                           \
+		b -= a; b ^= htab_jh_rol(a, 19); a += c;                                           \
+		c -= b; c ^= htab_jh_rol(b, 4);  b += a;                                           \
+	} while (0)
+
+#define HTAB_JH_FINAL(a, b, c)                                                                     \
+	do {                                                                                       \
+		c ^= b; c -= htab_jh_rol(b, 14);                                                   \
+		a ^= c; a -= htab_jh_rol(c, 11);                                                   \
+		b ^= a; b -= htab_jh_rol(a, 25);                                                   \
+		c ^= b; c -= htab_jh_rol(b, 16);                                                   \
+		a ^= c; a -= htab_jh_rol(c, 4);                                                    \
+		b ^= a; b -= htab_jh_rol(a, 14);                                                   \
+		c ^= b; c -= htab_jh_rol(b, 24);                                                   \
+	} while (0)
+
+static __always_inline __u32 htab_jh_words(const unsigned char *k, __u32 nwords, __u32 seed)
+{
+	__u32 a, b, c, w[3];
+
+	a = b = c = HTAB_JH_INITVAL + (nwords << 2) + seed;
+	if (nwords == 1) {
+		memcpy(&w[0], k, 4);
+		a += w[0];
+		HTAB_JH_FINAL(a, b, c);
+		return c;
+	}
+	while (nwords > 3) {
+		memcpy(w, k, 12);
+		a += w[0];
+		b += w[1];
+		c += w[2];
+		HTAB_JH_MIX(a, b, c);
+		nwords -= 3;
+		k += 12;
+	}
+	if (!nwords)
+		return c;
+	memset(w, 0, sizeof(w));
+	memcpy(w, k, (size_t)nwords * 4);
+	c += w[2];
+	b += w[1];
+	a += w[0];
+	HTAB_JH_FINAL(a, b, c);
+	return c;
+}
+
+/* jhash() of a key whose size is not a multiple of 4 (map_hash.c). */
+__u32 htab_jh_bytes(const unsigned char *k, __u32 len, __u32 seed);
+
+static __always_inline __u32 htab_map_hash(const struct sn_htab *htab, const void *key)
+{
+	__u32 ks = htab->map.key_size;
+
+	if (likely(ks % 4 == 0))
+		return htab_jh_words(key, ks / 4, htab->hashrnd);
+	return htab_jh_bytes(key, ks, htab->hashrnd);
+}
+
+/* The rare end of a lock-free walk: a restart or a miss that overlapped a change (map_hash.c). */
+struct htab_elem *htab_lookup_elem_retry(struct sn_htab *htab, const struct htab_bucket *b,
+					 __u32 hash, const void *key);
+
+/*
+ * The lock-free walk (lock held or not). The common cases inline: filtered out, found, or a
+ * clean miss (ended on this bucket's marker, no change of the chain since the walk began).
+ * Anything else walks again out of line, with the same rules (see htab_bucket.seq).
+ */
+static __always_inline struct htab_elem *htab_lookup_elem_raw(struct sn_htab *htab,
+							      const struct htab_bucket *b,
+							      __u32 hash, const void *key)
+{
+	__u32 key_size = htab->map.key_size;
+	struct htab_elem *l;
+	__u16 seq;
+
+	/* No element of this chain has the hash's filter bit: absent (see htab_bucket.filter). */
+	if (!(__atomic_load_n(&b->filter, __ATOMIC_RELAXED) & htab_filter_bit(hash)))
+		return NULL;
+	seq = __atomic_load_n(&b->seq, __ATOMIC_ACQUIRE);
+	for (l = htab_load_next(&b->first); !htab_is_nulls(l); l = htab_load_next(&l->next))
+		if (__atomic_load_n(&l->hash, __ATOMIC_RELAXED) == hash &&
+		    htab_key_eq(l, key, key_size))
+			return l;
+	if (likely(l == htab_nulls((__u32)(b - htab->buckets)) && !(seq & 1) &&
+		   __atomic_load_n(&b->seq, __ATOMIC_ACQUIRE) == seq))
+		return NULL;
+	return htab_lookup_elem_retry(htab, b, hash, key);
+}
+
+static __always_inline struct htab_elem *__htab_map_lookup_elem(struct sn_htab *htab,
+								const void *key)
+{
+	__u32 hash = htab_map_hash(htab, key);
+
+	return htab_lookup_elem_raw(htab, htab_bucket(htab, hash), hash, key);
+}
+
 /* The bucket lock and its chain; the kernel's bucket is 16 bytes too (without lockdep). */
+static __always_inline int htab_lock_bucket(struct sn_htab *htab, struct htab_bucket *b)
+{
+	unsigned long flags;
+
+	if (likely(htab->use_raw_lock))
+		return raw_res_spin_lock_irqsave(&b->raw_lock, flags);
+	rt_mutex_lock(&b->lock);
+	return 0;
+}
+
+static __always_inline void htab_unlock_bucket(struct sn_htab *htab, struct htab_bucket *b)
+{
+	if (likely(htab->use_raw_lock))
+		raw_res_spin_unlock_irqrestore(&b->raw_lock, 0);
+	else
+		rt_mutex_unlock(&b->lock);
+}
+
 /* Around chain changes (lock held); add_head and chain_del do it themselves. */
 static __always_inline void htab_write_begin(struct htab_bucket *b)
 {
@@ -204,9 +406,55 @@ static __always_inline void htab_write_end(struct htab_bucket *b)
 {
 	__atomic_store_n(&b->seq, (__u16)(b->seq + 1), __ATOMIC_RELEASE);
 }
+
+/* Link l at the head of b's chain (lock held; l's key, hash and value written). */
+static __always_inline void htab_chain_add_head(struct sn_htab *htab, struct htab_bucket *b,
+						struct htab_elem *l)
+{
+	__u8 bit = htab_filter_bit(__atomic_load_n(&l->hash, __ATOMIC_RELAXED));
+	__u8 old = __atomic_load_n(&b->filter, __ATOMIC_RELAXED);
+
+	(void)htab;
+	/* The bit before the element: a reader never filters out a linked key. */
+	if (!(old & bit))
+		__atomic_store_n(&b->filter, old | bit, __ATOMIC_RELAXED);
+	htab_write_begin(b);
+	/* The release store publishes l's key, hash and value. */
+	htab_store_next(&l->next, __atomic_load_n(&b->first, __ATOMIC_RELAXED));
+	htab_store_next(&b->first, l);
+	htab_write_end(b);
+}
+
 /* Unlink l from b's chain (lock held), then recompute b's filter. Return: true if it was there. */
-bool htab_chain_del(struct htab_bucket *b, struct htab_elem *l);
-int htab_check_flags(struct htab_elem *l_old, __u64 map_flags);
+static __always_inline bool htab_chain_del(struct htab_bucket *b, struct htab_elem *l)
+{
+	struct htab_elem **pp = &b->first, *p;
+	__u8 bits = 0;
+
+	for (p = *pp; !htab_is_nulls(p); pp = &p->next, p = *pp) {
+		if (p == l) {
+			htab_write_begin(b);
+			/* l->next stays as it is: a reader standing on l walks on. */
+			htab_store_next(pp, __atomic_load_n(&l->next, __ATOMIC_RELAXED));
+			htab_write_end(b);
+			/* The filter after the unlink: the bits of what is left (lock held). */
+			for (p = b->first; !htab_is_nulls(p); p = p->next)
+				bits |= htab_filter_bit(__atomic_load_n(&p->hash, __ATOMIC_RELAXED));
+			if (bits != __atomic_load_n(&b->filter, __ATOMIC_RELAXED))
+				__atomic_store_n(&b->filter, bits, __ATOMIC_RELAXED);
+			return true;
+		}
+	}
+	return false;
+}
+static __always_inline int htab_check_flags(struct htab_elem *l_old, __u64 map_flags)
+{
+	if (l_old && (map_flags & ~(__u64)BPF_F_LOCK) == BPF_NOEXIST)
+		return -EEXIST;
+	if (!l_old && (map_flags & ~(__u64)BPF_F_LOCK) == BPF_EXIST)
+		return -ENOENT;
+	return 0;
+}
 void htab_pcpu_copy_value(struct sn_htab *htab, void *pptr, const void *value, bool onallcpus);
 void htab_pcpu_init_value(struct sn_htab *htab, void *pptr, const void *value, bool onallcpus);
 
