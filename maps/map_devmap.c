@@ -11,9 +11,11 @@
  * - create: key_size 4, value_size 4 or 8, max_entries > 0, flags NUMA_NODE | RDONLY | WRONLY
  *   (else -EINVAL); DEVMAP_HASH max_entries > 2^31 -> -EINVAL. The kernel adds
  *   BPF_F_RDONLY_PROG to the flags (programs may not write a devmap); so do we.
- * - The ifindex must name a device of the caller's network namespace (if_indextoname()), else
- *   -EINVAL; a program fd > 0 (8-byte values) -> -EINVAL, since no program can be attached yet
- *   (the kernel also answers -EINVAL for any fd that is not a BPF_XDP_DEVMAP program).
+ * - The ifindex must name a device of the caller's network namespace (if_indextoname()) or a
+ *   softnetd port by its XDP ifindex (net/netdev.h: 0x10000 + index for a port with no kernel
+ *   interface), else -EINVAL; a program fd > 0 (8-byte values) -> -EINVAL, since no program
+ *   can be attached yet (the kernel also answers -EINVAL for any fd that is not a
+ *   BPF_XDP_DEVMAP program).
  * - DEVMAP (an array): update: flags > BPF_EXIST -EINVAL, index >= max -E2BIG, BPF_NOEXIST
  *   -EEXIST (BPF_EXIST succeeds on an empty slot); ifindex 0 empties the slot (with an fd > 0:
  *   -EINVAL). delete: index >= max -EINVAL, else 0 even when empty. lookup of an empty slot:
@@ -39,6 +41,13 @@
 
 #include "bhlock/rqspinlock.h"
 #include "map_internal.h"
+
+/*
+ * net/netdev.c's lookup, when the program links the datapath (the map module does not depend on
+ * it: alone, as in the map tests, only the kernel's interfaces are accepted).
+ */
+struct sn_netdev;
+extern struct sn_netdev *sn_dev_get_by_ifindex(uint32_t ifindex) __attribute__((weak));
 
 #define DEV_CREATE_FLAG_MASK (BPF_F_NUMA_NODE | BPF_F_RDONLY | BPF_F_WRONLY)
 #define DEV_LOOKUP_RESTARTS 8
@@ -109,6 +118,14 @@ static void dev_entry_release(struct sn_dtab *dtab, struct sn_dtab_netdev *e)
 	dtab->free_tail = e;
 }
 
+/* A softnetd port by its XDP ifindex, or a kernel interface of this namespace. */
+static bool dev_ifindex_valid(__u32 ifindex, char name[IF_NAMESIZE])
+{
+	if (sn_dev_get_by_ifindex && sn_dev_get_by_ifindex(ifindex))
+		return true;
+	return if_indextoname(ifindex, name) != NULL;
+}
+
 /*
  * __dev_map_alloc_node(): check the value and fill a free entry. Caller holds the lock.
  * Return: the entry, or NULL with *err = -EINVAL (no such device, or a program fd) / -ENOMEM.
@@ -119,7 +136,7 @@ static struct sn_dtab_netdev *dev_entry_alloc(struct sn_dtab *dtab,
 	char name[IF_NAMESIZE];
 	struct sn_dtab_netdev *e;
 
-	if (!if_indextoname(val->ifindex, name) || val->bpf_prog.fd > 0) {
+	if (val->bpf_prog.fd > 0 || !dev_ifindex_valid(val->ifindex, name)) {
 		*err = -EINVAL;
 		return NULL;
 	}

@@ -34,6 +34,8 @@ struct sn_frame_ops {
 };
 
 #define SN_FRAME_F_VLAN 0x1 /* vlan_tci is valid (the tag was removed from the data) */
+/* Sent by XDP (TX, devmap): bounded as ndo_xdp_xmit's frames, MTU + 14 + 4, not by the stack's rule */
+#define SN_FRAME_F_XDP_XMIT 0x2
 
 struct sn_frame {
 	uint8_t *data;  /* first byte of the packet (Ethernet header) */

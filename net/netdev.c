@@ -37,6 +37,8 @@ void __sn_txq_unlist(struct sn_txq *txq);
 
 static pthread_mutex_t registry_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct sn_netdev *devs[SN_MAX_DEVS];
+/* The highest index ever registered: bounds the kernel-ifindex walk (grows only). */
+static int devs_hi;
 
 static sn_rx_handler_t rx_handler;
 
@@ -151,6 +153,8 @@ int sn_netdev_register(struct sn_netdev *dev)
 	}
 	dev->index = free_slot;
 	__atomic_store_n(&devs[free_slot], dev, __ATOMIC_RELEASE);
+	if (free_slot > devs_hi)
+		__atomic_store_n(&devs_hi, free_slot, __ATOMIC_RELEASE);
 	pthread_mutex_unlock(&registry_lock);
 	return 0;
 }
@@ -203,6 +207,35 @@ struct sn_netdev *sn_dev_get_by_index(int index)
 	if (index <= 0 || index >= SN_MAX_DEVS)
 		return NULL;
 	return __atomic_load_n(&devs[index], __ATOMIC_ACQUIRE);
+}
+
+/*
+ * A private ifindex names its device directly. A kernel ifindex takes a walk over the registry
+ * (a handful of ports in practice): kernel_ifindex may be set after register (tests, a port that
+ * learns its interface late), so no side table could be trusted to follow it.
+ */
+struct sn_netdev *sn_dev_get_by_ifindex(uint32_t ifindex)
+{
+	struct sn_netdev *dev;
+	int hi;
+
+	if (!ifindex)
+		return NULL;
+	if (ifindex > SN_XDP_IFINDEX_BASE && ifindex < SN_XDP_IFINDEX_BASE + SN_MAX_DEVS) {
+		dev = sn_dev_get_by_index((int)(ifindex - SN_XDP_IFINDEX_BASE));
+		/* A device over a kernel interface is known by that interface's index only. */
+		if (dev && __atomic_load_n(&dev->kernel_ifindex, __ATOMIC_RELAXED) <= 0)
+			return dev;
+	}
+	if (ifindex > INT32_MAX)
+		return NULL;
+	hi = __atomic_load_n(&devs_hi, __ATOMIC_ACQUIRE);
+	for (int i = 1; i <= hi; i++) {
+		dev = __atomic_load_n(&devs[i], __ATOMIC_ACQUIRE);
+		if (dev && __atomic_load_n(&dev->kernel_ifindex, __ATOMIC_RELAXED) == (int)ifindex)
+			return dev;
+	}
+	return NULL;
 }
 
 struct sn_netdev *sn_dev_get_by_name(const char *name)

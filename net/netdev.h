@@ -141,6 +141,28 @@ int sn_netdev_open(struct sn_netdev *dev);
 
 struct sn_netdev *sn_dev_get_by_name(const char *name);
 struct sn_netdev *sn_dev_get_by_index(int index);
+
+/*
+ * The XDP ifindex of a device: what bpf_redirect(), devmap/devmap_hash values and xdp_md's
+ * ifindex fields hold in softnetd, so that one object with one set of map contents behaves the
+ * same in the kernel and here. A device over a kernel interface (an afxdp port's veth) is known
+ * by that interface's kernel ifindex; one with none (vlan, loop, test, dpdk net_ring) by the
+ * private SN_XDP_IFINDEX_BASE + its softnetd index, a range no kernel reaches in practice.
+ */
+#define SN_XDP_IFINDEX_BASE 0x10000u
+static inline uint32_t sn_dev_xdp_ifindex(const struct sn_netdev *dev)
+{
+	/* kernel_ifindex may be set after register (a test, a late port): read it once. */
+	int k = __atomic_load_n(&dev->kernel_ifindex, __ATOMIC_RELAXED);
+
+	return k > 0 ? (uint32_t)k : SN_XDP_IFINDEX_BASE + (uint32_t)dev->index;
+}
+/**
+ * sn_dev_get_by_ifindex() - the registered device whose XDP ifindex is @ifindex (the first by
+ * softnetd index if several ports sit on one kernel interface).
+ * Context: any (lock-free; see the registry rule in netdev.c). Return: the device or NULL.
+ */
+struct sn_netdev *sn_dev_get_by_ifindex(uint32_t ifindex);
 /* Iterate: index 1..SN_MAX_DEVS-1, NULL entries skipped by the macro. */
 #define sn_for_each_netdev(dev, i)                                                               \
 	for ((i) = 1; (i) < SN_MAX_DEVS; (i)++)                                                    \

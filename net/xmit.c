@@ -251,8 +251,9 @@ static __always_inline uint32_t xmit_max_len(const struct sn_netdev *dev, const 
 {
 	uint32_t max = dev->mtu + ETH_HLEN;
 
-	/* A frame that still carries its 802.1Q tag may be 4 bytes longer. */
-	if (f->len >= ETH_HLEN + VLAN_HLEN && f->data[12] == 0x81 && f->data[13] == 0x00)
+	/* A frame that still carries its 802.1Q tag may be 4 bytes longer; so may XDP's (frame.h). */
+	if ((f->flags & SN_FRAME_F_XDP_XMIT) ||
+	    (f->len >= ETH_HLEN + VLAN_HLEN && f->data[12] == 0x81 && f->data[13] == 0x00))
 		max += VLAN_HLEN;
 	return max;
 }

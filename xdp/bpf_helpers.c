@@ -14,7 +14,7 @@
  * - xdp_adjust_head: data may move within [data_hard_start + 40 + metalen, data_end - 14]
  *   (40 = sizeof(struct xdp_frame), 14 = ETH_HLEN); metadata moves with it; else -EINVAL.
  * - xdp_adjust_meta: data_meta within [data_hard_start + 40, data], else -EINVAL; the metadata
- *   length must be a multiple of 4 and at most 32, else -EACCES.
+ *   length must be a multiple of 4 and at most 255 (SN_XDP_META_MAX), else -EACCES.
  * - xdp_adjust_tail: data_end within [data + 14, data_hard_start + frame_sz - 320] (320 =
  *   SKB_DATA_ALIGN(sizeof(struct skb_shared_info)) on x86_64), else -EINVAL; grown bytes are
  *   zeroed. softnetd has no multi-buffer frames, so xdp.frags programs see linear frames.

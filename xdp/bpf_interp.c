@@ -624,9 +624,10 @@ L_LD_IMM64:
 L_ATOMIC: {
 	static const uint8_t sizes[4] = { 4, 2, 1, 8 }; /* BPF_W, _H, _B, _DW */
 	uint32_t size = sizes[BPF_SIZE(insn->code) >> 3];
-	uint64_t a = DST + (uint64_t)(int64_t)insn->off;
-	void *p = (void *)(uintptr_t)a;
 	int32_t op = insn->imm;
+	/* load-acquire reads src + off into dst (like LDX); every other atomic is on dst + off */
+	uint64_t a = (op == BPF_LOAD_ACQ ? SRC : DST) + (uint64_t)(int64_t)insn->off;
+	void *p = (void *)(uintptr_t)a;
 
 	if (unlikely(a & (size - 1))) { /* the verifier refuses misaligned atomics */
 		fault_addr = a;

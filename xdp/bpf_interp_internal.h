@@ -46,8 +46,11 @@
  */
 #define SN_XDP_TAILROOM_RESERVE 320
 #define SN_ETH_HLEN 14
-/* xdp_metalen_invalid(): metadata is a multiple of 4 bytes, at most 32. */
-#define SN_XDP_META_MAX 32
+/*
+ * xdp_metalen_invalid(): metadata is a multiple of 4 bytes, at most type_max(skb_shared_info's
+ * u8 meta_len) = 255 since 6.6 (32 before); found by tests/differential against 6.18.
+ */
+#define SN_XDP_META_MAX 255
 
 /*
  * bpf_fib_lookup() asks the stack through this hook (set by the stack at start-up; NULL until

@@ -27,6 +27,7 @@
 #include "maps/map.h"
 #include "xdp/bpf_interp_internal.h"
 #include "xdp/bpf_jit.h"
+#include "xdp/xdp.h" /* sn_bpf_redirect_map() */
 
 _Static_assert(sizeof(struct ebpf_insn) == sizeof(struct bpf_insn), "insn layout");
 _Static_assert(SN_BPF_JIT_PKT_WINDOW <= SN_XDP_TAILROOM_RESERVE, "window inside the tailroom");
@@ -49,13 +50,17 @@ struct sn_bpf_run_ctx *sn_bpf_jit_run_ctx(void)
  * frame); @bpf_fp its %rbp (BPF r10, the top) — meaningful only when the program uses r10,
  * else the region stays empty.
  */
-static __always_inline uint64_t sn_jit_call(int32_t id, uint64_t r1, uint64_t r2, uint64_t r3,
-					    uint64_t r4, uint64_t r5, void *cfa, void *bpf_fp)
-{
-	struct sn_bpf_run_ctx *rc = sn_jit_cur;
-	const struct sn_bpf_helper *h = sn_bpf_helper_get(id);
+/*
+ * The helpers' functions by id, filled by sn_bpf_jit_prepare() for each helper a program calls
+ * (always the same value for an id: racing prepares store the same pointer). A wrapper calls
+ * through it directly instead of looking the helper up on every call.
+ */
+static sn_bpf_helper_fn sn_jit_helper_fns[SN_JIT_NR_WRAPPERS];
 
-	if (rc->stack_hi) { /* the program uses r10: refresh the frame bounds */
+/* The program uses r10: refresh the frame bounds the helpers check stack arguments against. */
+static __always_inline void sn_jit_frame(struct sn_bpf_run_ctx *rc, void *cfa, void *bpf_fp)
+{
+	if (rc->stack_hi) {
 		uint8_t *lo = cfa, *hi = bpf_fp;
 
 		if (hi >= lo && hi - lo <= SN_BPF_STACK_SIZE) {
@@ -65,7 +70,16 @@ static __always_inline uint64_t sn_jit_call(int32_t id, uint64_t r1, uint64_t r2
 			rc->stack_lo = rc->stack_hi = (uint8_t *)1; /* unexpected layout: no stack */
 		}
 	}
-	return h->fn(r1, r2, r3, r4, r5, rc);
+}
+
+static __always_inline uint64_t sn_jit_call(int32_t id, uint64_t r1, uint64_t r2, uint64_t r3,
+					    uint64_t r4, uint64_t r5, void *cfa, void *bpf_fp)
+{
+	struct sn_bpf_run_ctx *rc = sn_jit_cur;
+	sn_bpf_helper_fn fn = __atomic_load_n(&sn_jit_helper_fns[id], __ATOMIC_RELAXED);
+
+	sn_jit_frame(rc, cfa, bpf_fp);
+	return fn(r1, r2, r3, r4, r5, rc);
 }
 
 /*
@@ -106,11 +120,116 @@ typedef uint64_t (*sn_jit_wrapper_fn)(uint64_t, uint64_t, uint64_t, uint64_t, ui
 static const sn_jit_wrapper_fn sn_jit_wrappers[SN_JIT_NR_WRAPPERS] = { SN_JIT_W256(_) };
 #undef SN_JIT_WRAPPER
 
+/*
+ * What bpf_map_lookup_elem() needs to know of each map of the program, computed once at prepare
+ * (the generic helper asks the map and scans the object for .rodata on every call).
+ */
+#define SN_JIT_FAST_MAPS 16
+struct sn_jit_map_facts {
+	struct sn_map *map;
+	uint32_t key_size, value_size;
+	bool writable;    /* sn_bpf_map_prog_writable() */
+	bool lookup_ok;   /* not a cpumap */
+	bool redirect_ok; /* a devmap, devmap_hash, cpumap or xskmap */
+};
+
 /* What sn_bpf_jit_prepare() keeps besides the struct rte_bpf. */
 struct sn_jit_state {
 	struct rte_bpf *bpf;
 	bool uses_r10;
+	uint32_t nr_maps; /* 0 when the program has more maps than fit: generic helper */
+	struct sn_jit_map_facts maps[SN_JIT_FAST_MAPS];
 };
+
+/*
+ * bpf_map_lookup_elem() from native code: the same checks and effects as the generic helper
+ * (h_map_lookup_elem: one of the program's maps, not a cpumap, the key readable, the value granted
+ * to the run), with the map's facts taken from the prepare-time table.
+ */
+__attribute__((noinline, force_align_arg_pointer)) static uint64_t
+sn_jit_w_lookup(uint64_t r1, uint64_t r2, uint64_t r3, uint64_t r4, uint64_t r5)
+{
+	void *cfa = __builtin_dwarf_cfa(), *bpf_fp = sn_jit_saved_fp(__builtin_frame_address(0));
+	struct sn_bpf_run_ctx *rc = sn_jit_cur;
+	const struct sn_jit_state *st = rc->prog->jit;
+	const struct sn_jit_map_facts *m = NULL;
+	void *v;
+
+	if (__builtin_expect(!st || !st->nr_maps, 0))
+		return sn_jit_call(BPF_FUNC_map_lookup_elem, r1, r2, r3, r4, r5, cfa, bpf_fp);
+	sn_jit_frame(rc, cfa, bpf_fp);
+	for (uint32_t i = 0; i < st->nr_maps; i++) {
+		if ((uint64_t)(uintptr_t)st->maps[i].map == r1) {
+			m = &st->maps[i];
+			break;
+		}
+	}
+	/* Keys are never 0 bytes long: the region check inline, as sn_bpf_mem_ok() does it. */
+	if (!m || !m->lookup_ok || sn_bpf_region_check(rc, r2, m->key_size, false) != SN_BPF_FAULT_NONE)
+		return sn_bpf_helper_refuse(rc);
+	v = sn_map_lookup_elem(m->map, (const void *)(uintptr_t)r2);
+	if (v)
+		sn_bpf_grant(rc, v, m->value_size, m->writable);
+	return (uint64_t)(uintptr_t)v;
+}
+
+/* bpf_redirect_map() from native code: h_redirect_map's checks, the map found in the table. */
+__attribute__((noinline, force_align_arg_pointer)) static uint64_t
+sn_jit_w_redirect_map(uint64_t r1, uint64_t r2, uint64_t r3, uint64_t r4, uint64_t r5)
+{
+	struct sn_bpf_run_ctx *rc = sn_jit_cur;
+	const struct sn_jit_state *st = rc->prog->jit;
+
+	if (__builtin_expect(!st || !st->nr_maps, 0))
+		return sn_jit_call(BPF_FUNC_redirect_map, r1, r2, r3, r4, r5, __builtin_dwarf_cfa(),
+				   sn_jit_saved_fp(__builtin_frame_address(0)));
+	/* No pointer argument: the frame bounds need no refresh. */
+	for (uint32_t i = 0; i < st->nr_maps; i++)
+		if ((uint64_t)(uintptr_t)st->maps[i].map == r1 && st->maps[i].redirect_ok)
+			return (uint64_t)(int64_t)sn_bpf_redirect_map(st->maps[i].map, r2, r3);
+	return sn_bpf_helper_refuse(rc);
+}
+
+/* The entry native code calls for helper @id. */
+static sn_jit_wrapper_fn sn_jit_wrapper(int32_t id)
+{
+	switch (id) {
+	case BPF_FUNC_map_lookup_elem:
+		return sn_jit_w_lookup;
+	case BPF_FUNC_redirect_map:
+		return sn_jit_w_redirect_map;
+	default:
+		return sn_jit_wrappers[id];
+	}
+}
+
+/* Fill @st's map table from @prog's maps (none if they do not all fit). */
+static void sn_jit_map_facts(struct sn_jit_state *st, const struct sn_bpf_prog *prog)
+{
+	st->nr_maps = 0;
+	if (prog->nr_maps > SN_JIT_FAST_MAPS)
+		return;
+	for (uint32_t i = 0; i < prog->nr_maps; i++) {
+		struct sn_jit_map_facts *m = &st->maps[i];
+
+		m->map = prog->maps[i];
+		m->key_size = sn_map__key_size(m->map);
+		m->value_size = sn_map__value_size(m->map);
+		m->writable = sn_bpf_map_prog_writable(prog, m->map);
+		m->lookup_ok = sn_map__type(m->map) != BPF_MAP_TYPE_CPUMAP;
+		switch (sn_map__type(m->map)) {
+		case BPF_MAP_TYPE_DEVMAP:
+		case BPF_MAP_TYPE_DEVMAP_HASH:
+		case BPF_MAP_TYPE_CPUMAP:
+		case BPF_MAP_TYPE_XSKMAP:
+			m->redirect_ok = true;
+			break;
+		default:
+			m->redirect_ok = false;
+		}
+	}
+	st->nr_maps = prog->nr_maps;
+}
 
 static bool insn_is_ld_imm64(const struct bpf_insn *in)
 {
@@ -212,7 +331,7 @@ static int xsym_add_helper(struct sn_jit_build *b, int32_t id, const struct sn_b
 	/* One entry per helper, and per value size for the map-value ones. */
 	for (uint32_t i = 0; i < b->nr_xsym; i++) {
 		x = &b->xsym[i];
-		if (x->type == RTE_BPF_XTYPE_FUNC && x->func.val == sn_jit_wrappers[id] &&
+		if (x->type == RTE_BPF_XTYPE_FUNC && x->func.val == sn_jit_wrapper(id) &&
 		    (!h->returns_map_value || !value_size || x->func.ret.size == value_size))
 			return (int)i;
 	}
@@ -222,7 +341,8 @@ static int xsym_add_helper(struct sn_jit_build *b, int32_t id, const struct sn_b
 		return -ENOMEM;
 	x->name = h->name;
 	x->type = RTE_BPF_XTYPE_FUNC;
-	x->func.val = sn_jit_wrappers[id];
+	x->func.val = sn_jit_wrapper(id);
+	__atomic_store_n(&sn_jit_helper_fns[id], h->fn, __ATOMIC_RELAXED);
 	x->func.nb_args = helper_nb_args(id);
 	for (uint32_t i = 0; i < x->func.nb_args; i++) {
 		x->func.args[i].type = RTE_BPF_ARG_RAW;
@@ -483,6 +603,7 @@ int sn_bpf_jit_prepare(struct sn_bpf_prog *prog, char *err, size_t errlen)
 	ret = jit_scan(prog, &b, &st->uses_r10, err, errlen);
 	if (ret)
 		goto free_buf;
+	sn_jit_map_facts(st, prog);
 	memcpy(ins, prog->insns, prog->len * sizeof(*ins));
 	for (uint32_t i = 0; i < prog->len; i++)
 		if (ins[i].code == (BPF_JMP | BPF_CALL))

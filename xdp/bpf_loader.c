@@ -3,8 +3,9 @@
  * bpf_loader.c - sn_bpf_object_open(): libbpf opens (never loads), softnetd runs.
  *
  * Order of work, each step able to refuse with "<file>: <what>: <why>":
- *   1. bpf_object__open_file() - programs and BTF map definitions (libbpf's messages during
- *      the open are captured, so a refusal can quote libbpf's reason);
+ *   1. bpf_object__open_file() (__open_mem() for sn_bpf_object_open_mem()) - programs and BTF
+ *      map definitions (libbpf's messages during the open are captured, so a refusal can quote
+ *      libbpf's reason);
  *   2. libelf view of the same file (bpf_reloc.c) - symbols, sections, .rel<sec>;
  *   3. maps: each definition bound through opts->bind_map (strict match) or created with
  *      sn_map__create(); global data sections (.data, .rodata, .bss, .rodata.str1.1 ...)
@@ -17,11 +18,14 @@
  * only its maps and the rewritten instructions.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
+#include <bpf/btf.h>
 #include <bpf/libbpf.h>
 
 #include "maps/map.h"
@@ -29,6 +33,18 @@
 
 static struct sn_bpf_ld *cur_ld; /* the open in progress, for the libbpf print hook */
 static char libbpf_msg[256];
+
+/*
+ * Messages quote names taken from the object (sections, programs, maps, libbpf's own text
+ * about them), which may hold any byte: control characters become '?' so that a message stays
+ * one line (fuzz_xdp_loader, regress/fuzz_xdp_loader/newline-in-libbpf-message).
+ */
+static void one_line(char *s)
+{
+	for (; s && *s; s++)
+		if ((unsigned char)*s < 0x20 || *s == 0x7f)
+			*s = '?';
+}
 
 int sn_bpf_ld_refuse(struct sn_bpf_ld *ld, int err, uint32_t insn, const char *fmt, ...)
 {
@@ -44,6 +60,7 @@ int sn_bpf_ld_refuse(struct sn_bpf_ld *ld, int err, uint32_t insn, const char *f
 		vsnprintf(ld->err + n, ld->errlen - n, fmt, ap);
 		va_end(ap);
 	}
+	one_line(ld->err);
 	return err;
 }
 
@@ -60,6 +77,7 @@ int sn_bpf_ld_fail(struct sn_bpf_ld *ld, int err, const char *fmt, ...)
 		vsnprintf(ld->err + n, ld->errlen - n, fmt, ap);
 		va_end(ap);
 	}
+	one_line(ld->err);
 	return err;
 }
 
@@ -97,6 +115,9 @@ static int capture_print(enum libbpf_print_level level, const char *fmt, va_list
 	if (level != LIBBPF_WARN || !cur_ld)
 		return 0;
 	vsnprintf(libbpf_msg, sizeof(libbpf_msg), fmt, ap);
+	/* libbpf starts its lines with "libbpf: ", which the refusal already says */
+	if (!strncmp(libbpf_msg, "libbpf: ", 8))
+		memmove(libbpf_msg, libbpf_msg + 8, strlen(libbpf_msg + 8) + 1);
 	n = strlen(libbpf_msg);
 	while (n && libbpf_msg[n - 1] == '\n')
 		libbpf_msg[--n] = '\0';
@@ -289,8 +310,134 @@ static int setup_progs(struct sn_bpf_ld *ld, char *skipped, size_t skipped_len)
 	return 0;
 }
 
-int sn_bpf_object_open(const char *path, const struct sn_bpf_open_opts *opts,
-		       struct sn_bpf_object **out, char *err, size_t errlen)
+/*
+ * libbpf 1.1 (Debian 12) parses .BTF without checking that the types a type refers to exist
+ * (btf_validate_type() came with libbpf 1.3) and then follows such a reference to NULL during
+ * bpf_object__open(): a corrupted object crashed the daemon (fuzz_xdp_loader,
+ * tests/fuzz/regress/fuzz_xdp_loader/btf-dangling-type-id). So the references and names are
+ * checked here first, with libbpf's own BTF parser. Anything this pass cannot read is left to
+ * libbpf, which refuses it with its own message.
+ */
+static int btf_check_refs(struct sn_bpf_ld *ld, const void *data, size_t size)
+{
+	struct btf *btf = btf__new(data, (__u32)size);
+	__u32 n, id, ref = 0;
+	int ret = 0;
+
+	if (!btf)
+		return 0;
+	n = btf__type_cnt(btf);
+	for (id = 1; id < n && !ret; id++) {
+		const struct btf_type *t = btf__type_by_id(btf, id);
+		__u16 vlen = btf_vlen(t), i;
+		bool bad = false;
+
+		if (!btf__name_by_offset(btf, t->name_off)) {
+			ret = sn_bpf_ld_fail(ld, -EINVAL, "BTF type %u: bad name offset %u", id,
+					     t->name_off);
+			break;
+		}
+#define REF(x) (!bad && (x) >= n && (bad = true, ref = (x), true))
+		switch (btf_kind(t)) {
+		case BTF_KIND_PTR:
+		case BTF_KIND_TYPEDEF:
+		case BTF_KIND_VOLATILE:
+		case BTF_KIND_CONST:
+		case BTF_KIND_RESTRICT:
+		case BTF_KIND_FUNC:
+		case BTF_KIND_VAR:
+		case BTF_KIND_DECL_TAG:
+		case BTF_KIND_TYPE_TAG:
+			REF(t->type);
+			break;
+		case BTF_KIND_FUNC_PROTO:
+			REF(t->type);
+			for (i = 0; i < vlen; i++)
+				REF(btf_params(t)[i].type);
+			break;
+		case BTF_KIND_ARRAY:
+			REF(btf_array(t)->type);
+			REF(btf_array(t)->index_type);
+			break;
+		case BTF_KIND_STRUCT:
+		case BTF_KIND_UNION:
+			for (i = 0; i < vlen; i++) {
+				REF(btf_members(t)[i].type);
+				if (!bad && !btf__name_by_offset(btf, btf_members(t)[i].name_off))
+					bad = true, ref = UINT32_MAX;
+			}
+			break;
+		case BTF_KIND_DATASEC:
+			for (i = 0; i < vlen; i++)
+				REF(btf_var_secinfos(t)[i].type);
+			break;
+		default:
+			break;
+		}
+#undef REF
+		if (bad)
+			ret = ref == UINT32_MAX
+				      ? sn_bpf_ld_fail(ld, -EINVAL, "BTF type %u: bad member name", id)
+				      : sn_bpf_ld_fail(ld, -EINVAL,
+						       "BTF type %u: refers to type %u, which does "
+						       "not exist (%u types)",
+						       id, ref, n - 1);
+	}
+	btf__free(btf);
+	return ret;
+}
+
+/* Find .BTF in the object (file or memory) and check it; 0 when absent or unreadable. */
+static int btf_precheck(struct sn_bpf_ld *ld)
+{
+	Elf_Scn *scn = NULL;
+	size_t shstrndx;
+	Elf *elf = NULL;
+	int fd = -1, ret = 0;
+	char *ident;
+
+	if (elf_version(EV_CURRENT) == EV_NONE)
+		return 0;
+	if (ld->mem) {
+		elf = elf_memory(ld->mem, ld->mem_len);
+	} else {
+		fd = open(ld->path, O_RDONLY | O_CLOEXEC);
+		if (fd < 0)
+			return 0;
+		elf = elf_begin(fd, ELF_C_READ, NULL);
+	}
+	/* Native byte order only: libelf would convert a foreign image in place (and libbpf
+	 * refuses it anyway). */
+	if (!elf || elf_kind(elf) != ELF_K_ELF || !(ident = elf_getident(elf, NULL)) ||
+	    ident[EI_DATA] != ELFDATA2LSB || elf_getshdrstrndx(elf, &shstrndx))
+		goto out;
+	while ((scn = elf_nextscn(elf, scn))) {
+		GElf_Shdr sh;
+		const char *name;
+		Elf_Data *d;
+
+		if (!gelf_getshdr(scn, &sh))
+			break;
+		name = elf_strptr(elf, shstrndx, sh.sh_name);
+		if (!name || strcmp(name, ".BTF") || sh.sh_type != SHT_PROGBITS)
+			continue;
+		d = elf_getdata(scn, NULL);
+		if (d && d->d_buf && d->d_size)
+			ret = btf_check_refs(ld, d->d_buf, d->d_size);
+		break;
+	}
+out:
+	if (elf)
+		elf_end(elf);
+	if (fd >= 0)
+		close(fd);
+	return ret;
+}
+
+/* @buf/@len: sn_bpf_object_open_mem() (then @path is the object's name), else NULL. */
+static int object_open(const char *path, const void *buf, size_t len,
+		       const struct sn_bpf_open_opts *opts, struct sn_bpf_object **out, char *err,
+		       size_t errlen)
 {
 	struct sn_bpf_ld ld = {.path = path, .opts = opts, .err = err, .errlen = errlen, .fd = -1};
 	const char *slash = path ? strrchr(path, '/') : NULL;
@@ -309,16 +456,37 @@ int sn_bpf_object_open(const char *path, const struct sn_bpf_open_opts *opts,
 	ld.file = slash ? slash + 1 : path;
 	if (opts && opts->sz < offsetof(struct sn_bpf_open_opts, bind_arg) + sizeof(void *))
 		return sn_bpf_ld_fail(&ld, -EINVAL, "open options: unknown size %zu", opts->sz);
+	if (buf) {
+		if (!len)
+			return sn_bpf_ld_fail(&ld, -EINVAL, "not an ELF object (empty)");
+		ld.mem = malloc(len);
+		if (!ld.mem)
+			return sn_bpf_ld_fail(&ld, -ENOMEM, "out of memory");
+		memcpy(ld.mem, buf, len);
+		ld.mem_len = len;
+	}
 	ld.obj = calloc(1, sizeof(*ld.obj));
-	if (!ld.obj)
+	if (!ld.obj) {
+		free(ld.mem);
 		return sn_bpf_ld_fail(&ld, -ENOMEM, "out of memory");
+	}
 	snprintf(ld.obj->path, sizeof(ld.obj->path), "%s", path);
 
+	/* 0. what libbpf 1.1 does not check before it relies on it. */
+	ret = btf_precheck(&ld);
+	if (ret)
+		goto fail;
 	/* 1. libbpf, its messages captured (open is thread context, one at a time). */
 	libbpf_msg[0] = '\0';
 	cur_ld = &ld;
 	old_print = libbpf_set_print(capture_print);
-	ld.bobj = bpf_object__open_file(path, NULL);
+	if (ld.mem) {
+		LIBBPF_OPTS(bpf_object_open_opts, oo, .object_name = ld.file);
+
+		ld.bobj = bpf_object__open_mem(ld.mem, ld.mem_len, &oo);
+	} else {
+		ld.bobj = bpf_object__open_file(path, NULL);
+	}
 	ret = ld.bobj ? 0 : -errno;
 	libbpf_set_print(old_print);
 	cur_ld = NULL;
@@ -358,13 +526,16 @@ int sn_bpf_object_open(const char *path, const struct sn_bpf_open_opts *opts,
 				 n ? ", " : "", ld.lmaps[i].name,
 				 sn_bpf_map_type_name(ld.lmaps[i].type));
 		}
-	if (err && errlen)
+	if (err && errlen) {
 		snprintf(err, errlen, "%s%s%s", skipped[0] ? ld.file : "",
 			 skipped[0] ? ": skipped " : "", skipped);
+		one_line(err);
+	}
 	sn_bpf_elf_close(&ld);
 	bpf_object__close(ld.bobj);
 	free(ld.lmaps);
 	free(ld.funcs);
+	free(ld.mem);
 	*out = ld.obj;
 	return 0;
 fail:
@@ -372,8 +543,27 @@ fail:
 	bpf_object__close(ld.bobj);
 	free(ld.lmaps);
 	free(ld.funcs);
+	free(ld.mem);
 	sn_bpf_object_close(ld.obj);
 	return ret;
+}
+
+int sn_bpf_object_open(const char *path, const struct sn_bpf_open_opts *opts,
+		       struct sn_bpf_object **out, char *err, size_t errlen)
+{
+	return object_open(path, NULL, 0, opts, out, err, errlen);
+}
+
+int sn_bpf_object_open_mem(const void *buf, size_t len, const char *name,
+			   const struct sn_bpf_open_opts *opts, struct sn_bpf_object **out,
+			   char *err, size_t errlen)
+{
+	if (!buf) {
+		if (err && errlen)
+			snprintf(err, errlen, "bpf object: no buffer");
+		return -EINVAL;
+	}
+	return object_open(name ? name : "memory", buf, len, opts, out, err, errlen);
 }
 
 void sn_bpf_object_close(struct sn_bpf_object *obj)

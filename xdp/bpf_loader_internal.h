@@ -46,7 +46,10 @@ struct sn_bpf_ld_map {
 };
 
 struct sn_bpf_ld {
-	const char *path;
+	const char *path; /* or, for sn_bpf_object_open_mem(), the object's name */
+	void *mem; /* sn_bpf_object_open_mem(): a private copy of the object (libelf may convert
+		    * a foreign-endian image in place), read by libbpf and libelf, else NULL */
+	size_t mem_len;
 	const char *file; /* basename of path, the first word of every message */
 	const struct sn_bpf_open_opts *opts;
 	struct sn_bpf_object *obj;

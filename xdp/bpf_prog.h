@@ -89,6 +89,10 @@ struct sn_bpf_open_opts {
  */
 int sn_bpf_object_open(const char *path, const struct sn_bpf_open_opts *opts,
 		       struct sn_bpf_object **out, char *err, size_t errlen);
+/* The same for an object in memory (@len bytes at @buf, not kept); @name stands for the file. */
+int sn_bpf_object_open_mem(const void *buf, size_t len, const char *name,
+			   const struct sn_bpf_open_opts *opts, struct sn_bpf_object **out,
+			   char *err, size_t errlen);
 void sn_bpf_object_close(struct sn_bpf_object *obj);
 /* The program called @name, or the first XDP program when @name is NULL. */
 struct sn_bpf_prog *sn_bpf_object_find_prog(struct sn_bpf_object *obj, const char *name);

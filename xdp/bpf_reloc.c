@@ -38,10 +38,14 @@ int sn_bpf_elf_open(struct sn_bpf_ld *ld)
 
 	if (elf_version(EV_CURRENT) == EV_NONE)
 		return sn_bpf_ld_fail(ld, -EINVAL, "libelf: %s", elf_errmsg(-1));
-	ld->fd = open(ld->path, O_RDONLY | O_CLOEXEC);
-	if (ld->fd < 0)
-		return sn_bpf_ld_fail(ld, -errno, "open: %s", strerror(errno));
-	ld->elf = elf_begin(ld->fd, ELF_C_READ, NULL);
+	if (ld->mem) {
+		ld->elf = elf_memory(ld->mem, ld->mem_len);
+	} else {
+		ld->fd = open(ld->path, O_RDONLY | O_CLOEXEC);
+		if (ld->fd < 0)
+			return sn_bpf_ld_fail(ld, -errno, "open: %s", strerror(errno));
+		ld->elf = elf_begin(ld->fd, ELF_C_READ, NULL);
+	}
 	if (!ld->elf || elf_kind(ld->elf) != ELF_K_ELF)
 		return sn_bpf_ld_fail(ld, -EINVAL, "not an ELF object");
 	if (elf_getshdrnum(ld->elf, &ld->nr_secs) || elf_getshdrstrndx(ld->elf, &shstrndx))

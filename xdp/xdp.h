@@ -15,6 +15,12 @@
  *   XDP_ABORTED   counted SN_DROP_XDP_ABORTED (+ the fault reason), freed.
  * Verdicts and errors are counted per CPU per device per program (sn_xdp_stats_read()).
  *
+ * ifindex: bpf_redirect(), devmap/devmap_hash values and xdp_md's ingress/egress_ifindex hold a
+ * device's XDP ifindex (net/netdev.h sn_dev_xdp_ifindex()): the kernel ifindex of the interface
+ * under the port, else 0x10000 + its softnetd index; sn_dev_get_by_ifindex() resolves it
+ * (bpf_redirect() to none: -EINVAL; a devmap value naming a kernel interface that is no port:
+ * -ENOENT). One object and one set of map contents thus behave alike here and in the kernel.
+ *
  * bpf_net_context (KERNEL.md §6): per task (current->bpf_net_context). The first XDP run of a
  * NAPI poll sets it if none is set (outermost-setter rule: an inner set is a no-op and only the
  * setter clears); the post-poll hook (sn_napi_post_poll_hook) runs xdp_do_flush() — flushing the

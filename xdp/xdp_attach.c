@@ -258,7 +258,7 @@ int sn_bpf_prog_prepare(struct sn_bpf_prog *prog, enum sn_xdp_engine engine, cha
 			snprintf(why, sizeof(why), "JIT not built in");
 		}
 		if (engine == SN_XDP_ENGINE_JIT) {
-			snprintf(err, errlen, "program '%s': JIT refused: %s", prog->name, why);
+			snprintf(err, errlen, "program '%s': %s", prog->name, why);
 			return -EOPNOTSUPP;
 		}
 	} else {
@@ -311,7 +311,7 @@ static __always_inline void xdp_buff_from_frame(struct sn_xdp_buff *xdp, struct 
 	xdp->data_meta = f->data;
 	xdp->data_end = f->data + f->len;
 	xdp->frame_sz = f->buf_len;
-	xdp->ingress_ifindex = rxdev ? (uint32_t)rxdev->index : 0;
+	xdp->ingress_ifindex = rxdev ? sn_dev_xdp_ifindex(rxdev) : 0; /* netdev.h: the XDP ifindex */
 	xdp->rx_queue_index = f->rxq;
 	xdp->egress_ifindex = egress_ifindex;
 	xdp->rxdev = rxdev;
@@ -389,6 +389,7 @@ static bool xdp_rx_hook(struct sn_frame *f)
 	case XDP_TX:
 		sn_dev_count_rx(dev, f->len);
 		sn_dev_count_forwarded(dev);
+		f->flags |= SN_FRAME_F_XDP_XMIT; /* XDP's size bound, not the stack's (frame.h) */
 		sn_dev_queue_xmit(f, dev); /* consumes; a failure is counted on the device */
 		return true;
 	case XDP_REDIRECT:

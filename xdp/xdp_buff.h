@@ -30,7 +30,7 @@ struct sn_xdp_buff {
 	uint8_t *data;
 	uint8_t *data_end;
 	uint8_t *data_meta;       /* == data when no metadata */
-	uint32_t ingress_ifindex; /* softnetd device index of the rx device */
+	uint32_t ingress_ifindex; /* the rx device's XDP ifindex (net/netdev.h) */
 	uint32_t rx_queue_index;
 	uint32_t egress_ifindex;  /* devmap egress programs: the target device */
 	uint32_t frame_sz;        /* buffer size: data_hard_start .. end of tailroom */

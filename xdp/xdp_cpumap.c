@@ -38,6 +38,7 @@
 #include "net/netdev.h"
 #include "net/xmit.h"
 #include "xdp/xdp.h"
+#include "xdp/xdp_bq_guard.h"
 #include "xdp/xdp_internal.h"
 
 #define CPUMAP_BATCH 8
@@ -118,7 +119,8 @@ static void bq_flush_to_queue(struct xdp_cpu_bulkq *bq)
 	pthread_mutex_lock(&e->ring_lock);
 	for (i = 0; i < n && e->count < e->qsize; i++) {
 		e->ring[(e->head + e->count) % e->qsize] = bq->q[i];
-		e->count++;
+		/* Atomic: cpu_map_sleep() reads the count without the lock. */
+		__atomic_store_n(&e->count, e->count + 1, __ATOMIC_RELEASE);
 		xdp_stat_inc(bq->q[i]->dev->index, cpumap_enqueue);
 	}
 	pthread_mutex_unlock(&e->ring_lock);
@@ -138,10 +140,14 @@ int __sn_cpu_map_enqueue(struct sn_bpf_net_context *ctx, struct sn_xdp_cpumap_en
 	struct xdp_cpu_bulkq *bq = this_cpu_ptr(e->bulkq);
 
 	f->dev = dev_rx;
-	guard(local_lock_nested_bh)(&e->bulkq->bq_lock);
+	guard(xdp_bq_lock)(&e->bulkq->bq_lock);
 	if (unlikely(bq->count == CPU_MAP_BULK_SIZE))
 		bq_flush_to_queue(bq);
-	bq->q[bq->count++] = f;
+	unsigned int slot = bq->count;
+
+	xdp_bq_preempt_point(); /* debug/test builds: a test may preempt us here */
+	bq->q[slot] = f;
+	bq->count = slot + 1;
 	if (!bq->linked) {
 		list_add_tail(&bq->flush_node, &ctx->cpu_map_flush_list);
 		bq->linked = true;
@@ -158,7 +164,7 @@ void __sn_cpu_map_flush(struct sn_bpf_net_context *ctx)
 		struct sn_xdp_cpumap_entry *e = bq->e;
 
 		/* bq is this CPU's copy: its lock is reached through the entry's per-CPU pointer. */
-		scoped_guard(local_lock_nested_bh, &e->bulkq->bq_lock) {
+		scoped_guard(xdp_bq_lock, &e->bulkq->bq_lock) {
 			bq_flush_to_queue(bq);
 			bq->linked = false;
 			list_del_init(&bq->flush_node);
@@ -177,7 +183,7 @@ static unsigned int cpu_map_take(struct sn_xdp_cpumap_entry *e, struct sn_frame 
 	while (n < CPUMAP_BATCH && e->count) {
 		frames[n++] = e->ring[e->head];
 		e->head = (e->head + 1) % e->qsize;
-		e->count--;
+		__atomic_store_n(&e->count, e->count - 1, __ATOMIC_RELEASE);
 	}
 	pthread_mutex_unlock(&e->ring_lock);
 	return n;

@@ -33,9 +33,11 @@
 #include "net/netdev.h"
 #include "net/xmit.h"
 #include "xdp/xdp.h"
+#include "xdp/xdp_bq_guard.h"
 #include "xdp/xdp_internal.h"
 
 #define ETH_HLEN 14
+#define VLAN_HLEN 4
 
 /* Per CPU, per device: the devmap bulk queue (struct xdp_dev_bulk_queue). */
 struct xdp_dev_bulkq {
@@ -58,6 +60,10 @@ static struct xdp_dev_bulkq_set *xdp_dev_bulkq; /* alloc_percpu */
 static __thread struct sn_bpf_net_context xdp_poll_ctx;
 /* Redirect info of helper calls made outside any context (a program run directly). */
 static __thread struct sn_bpf_net_context xdp_orphan_ctx;
+
+#ifdef XDP_BQ_PREEMPT_POINTS
+void (*sn_xdp_bq_preempt_hook)(void); /* xdp_bq_guard.h: the race test's preemption point */
+#endif
 
 /* ---- bpf_net_context ---- */
 
@@ -194,12 +200,12 @@ long sn_bpf_redirect_map(struct sn_map *map, uint64_t key, uint64_t flags)
 
 /* ---- devmap bulk queues ---- */
 
-/* xdp_ok_fwd_dev(): the target is up and the frame fits. */
+/* xdp_ok_fwd_dev(): the target is up and the frame fits: MTU + hard_header_len + VLAN_HLEN. */
 static __always_inline int xdp_ok_fwd_dev(struct sn_netdev *dev, uint32_t len)
 {
 	if (unlikely(!sn_netif_carrier_ok(dev)))
 		return -ENETDOWN;
-	if (unlikely(len > dev->mtu + ETH_HLEN))
+	if (unlikely(len > dev->mtu + ETH_HLEN + VLAN_HLEN))
 		return -EMSGSIZE;
 	return 0;
 }
@@ -225,7 +231,7 @@ static void bq_xmit_all(struct xdp_dev_bulkq *bq, struct sn_netdev *dev)
 		bq->q[i] = NULL;
 		if (bq->xdp_prog) {
 			uint32_t act = __sn_xdp_run_on_frame(bq->xdp_prog, f, dev_rx,
-							     (uint32_t)dev->index);
+							     sn_dev_xdp_ifindex(dev));
 
 			if (act != XDP_PASS) {
 				/* DROP, ABORTED and anything else (a devmap program cannot redirect) */
@@ -235,6 +241,7 @@ static void bq_xmit_all(struct xdp_dev_bulkq *bq, struct sn_netdev *dev)
 				continue;
 			}
 		}
+		f->flags |= SN_FRAME_F_XDP_XMIT; /* checked by xdp_ok_fwd_dev() at enqueue */
 		if (sn_dev_queue_xmit(f, dev) == 0)
 			xdp_stat_inc(rx_index, devmap_xmit);
 		else
@@ -248,7 +255,7 @@ static void bq_enqueue(struct sn_bpf_net_context *ctx, struct sn_netdev *dev, st
 {
 	struct xdp_dev_bulkq *bq = &this_cpu_ptr(xdp_dev_bulkq)->bq[dev->index];
 
-	guard(local_lock_nested_bh)(&xdp_dev_bulkq->bq[dev->index].bq_lock);
+	guard(xdp_bq_lock)(&xdp_dev_bulkq->bq[dev->index].bq_lock);
 	if (unlikely(bq->count == DEV_MAP_BULK_SIZE))
 		bq_xmit_all(bq, dev);
 	if (!bq->linked) {
@@ -257,7 +264,11 @@ static void bq_enqueue(struct sn_bpf_net_context *ctx, struct sn_netdev *dev, st
 		list_add_tail(&bq->flush_node, &ctx->dev_map_flush_list);
 		bq->linked = true;
 	}
-	bq->q[bq->count++] = f;
+	unsigned int slot = bq->count;
+
+	xdp_bq_preempt_point(); /* debug/test builds: a test may preempt us here */
+	bq->q[slot] = f;
+	bq->count = slot + 1;
 }
 
 /* __dev_flush(): each queue this task linked, under its lock. */
@@ -271,7 +282,7 @@ static void xdp_dev_flush(struct sn_bpf_net_context *ctx)
 		int index = (int)(bq - this_cpu_ptr(xdp_dev_bulkq)->bq);
 		struct sn_netdev *dev = sn_dev_get_by_index(index);
 
-		scoped_guard(local_lock_nested_bh, &xdp_dev_bulkq->bq[index].bq_lock) {
+		scoped_guard(xdp_bq_lock, &xdp_dev_bulkq->bq[index].bq_lock) {
 			if (likely(dev)) {
 				bq_xmit_all(bq, dev);
 			} else {
@@ -299,13 +310,14 @@ static __always_inline const struct sn_bpf_prog *devmap_egress_prog(const struct
 	return id ? sn_xdp_prog_by_id(id) : NULL;
 }
 
+/*
+ * The device a devmap value names by its XDP ifindex (netdev.h: the kernel ifindex of the
+ * interface under the port, else 0x10000 + the softnetd index), or NULL: the map accepted a
+ * kernel interface that is no softnetd port, or the port is gone.
+ */
 static __always_inline struct sn_netdev *devmap_dev(const struct bpf_devmap_val *v)
 {
-	uint32_t ifindex = __atomic_load_n(&v->ifindex, __ATOMIC_RELAXED);
-
-	if (!ifindex || ifindex >= SN_MAX_DEVS)
-		return NULL;
-	return sn_dev_get_by_index((int)ifindex);
+	return sn_dev_get_by_ifindex(__atomic_load_n(&v->ifindex, __ATOMIC_RELAXED));
 }
 
 /* dev_map_enqueue(). Return: 0 or -errno (the caller drops). */
@@ -420,7 +432,7 @@ int sn_xdp_do_redirect(struct sn_netdev *dev, struct sn_xdp_buff *xdp,
 			const struct bpf_devmap_val *v = ri->tgt_value;
 			struct sn_netdev *dst = devmap_dev(v);
 
-			to = dst ? dst->index : 0;
+			to = dst ? (int)sn_dev_xdp_ifindex(dst) : 0;
 			err = dev_map_enqueue(ctx, dst, devmap_egress_prog(tgt_map, v), f, dev);
 		}
 		break;
@@ -433,8 +445,9 @@ int sn_xdp_do_redirect(struct sn_netdev *dev, struct sn_xdp_buff *xdp,
 	}
 	case BPF_MAP_TYPE_UNSPEC:
 		if (map_id == INT_MAX) {
-			struct sn_netdev *dst = ri->tgt_index < SN_MAX_DEVS
-							? sn_dev_get_by_index((int)ri->tgt_index)
+			/* bpf_redirect(): an XDP ifindex, as dev_get_by_index_rcu() (-EINVAL). */
+			struct sn_netdev *dst = ri->tgt_index <= UINT32_MAX
+							? sn_dev_get_by_ifindex((uint32_t)ri->tgt_index)
 							: NULL;
 
 			to = (int)ri->tgt_index;

@@ -228,7 +228,7 @@ static void test_two_tasks_one_cpu(void **state)
 	id.dev = pd;
 	memset(seen_b, 0, sizeof(seen_b));
 	taken_b = 0;
-	idx = (uint32_t)pb->index;
+	idx = sn_dev_xdp_ifindex(pb);
 	assert_int_equal(sn_map__update_elem(devmap, &k0, &idx, BPF_ANY), 0);
 	cpumap_set(g_cpu, 4096);
 	assert_int_equal(sn_napi_set_threaded(&pd->napi[0], true, SCHED_OTHER, 0), 0);
