@@ -8,13 +8,15 @@
 # The repository's sources are compiled directly (one object each, in parallel) with
 # -fsanitize=fuzzer-no-link,address,undefined into one static archive; each target links that
 # archive with -fsanitize=fuzzer, so the linker takes only the objects it needs. The source list
-# is the module folders themselves (bhlock/ net/ maps/ stack/ config/ and the few ports/ and
-# daemon/ files the targets use), so a file added to a module is picked up without an edit here.
+# is the module folders themselves (bhlock/ net/ maps/ stack/ config/, plus the few ports/,
+# daemon/ and xdp/ files the targets use), so a file added to a module is picked up without an
+# edit here.
 # Like the default meson build: BHLOCK_DEBUG=1 (lock validator, allocation checker, with its
 # --wrap link flags), gnu11, -Wall -Wextra. -Werror applies to the fuzz targets only: a clang-only
 # warning in a module must not hide the fuzzers (it is printed; the meson build is where it fails).
 #
-# Environment: CC (default clang), JOBS (default nproc), CFLAGS_EXTRA.
+# Environment: CC (default clang), JOBS (default nproc), CFLAGS_EXTRA, FUZZ_TARGETS (the targets
+# to link, space-separated; default all).
 set -euo pipefail
 
 top=$(cd "$(dirname "$0")/../.." && pwd)
@@ -32,8 +34,8 @@ fi
 san=(-fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer)
 common=(-std=gnu11 -g -O1 -D_GNU_SOURCE -DBHLOCK_DEBUG=1 -fno-strict-aliasing -Wall -Wextra
 	-Wno-unused-command-line-argument -I"$top" -I"$top/config" -I"$top/daemon"
-	$(pkg-config --cflags yaml-0.1 jansson libbpf) ${CFLAGS_EXTRA:-})
-libs=($(pkg-config --libs yaml-0.1 jansson libbpf) -lpthread -ldl -lm)
+	$(pkg-config --cflags yaml-0.1 jansson libbpf libelf) ${CFLAGS_EXTRA:-})
+libs=($(pkg-config --libs yaml-0.1 jansson libbpf libelf) -lpthread -ldl -lm)
 wrap=(-Wl,--wrap=malloc -Wl,--wrap=calloc -Wl,--wrap=realloc -Wl,--wrap=free)
 
 srcs=()
@@ -42,13 +44,18 @@ for d in bhlock net maps stack config; do
 		srcs+=("$f")
 	done
 done
-for f in ports/port_test.c ports/port_vlan.c ports/port_loop.c daemon/ctl_proto.c; do
+# xdp/: the loader (libbpf + libelf), the checked interpreter and its helpers, and what the
+# helpers reach (redirect, cpumap, attach). Not bpf_jit.c (librte_bpf) nor xdp_kernel.c (libxdp):
+# the fuzzers run the interpreter only, and xdp_attach.c reaches the JIT through weak symbols.
+for f in ports/port_test.c ports/port_vlan.c ports/port_loop.c daemon/ctl_proto.c \
+	xdp/bpf_loader.c xdp/bpf_reloc.c xdp/bpf_rewrite.c xdp/bpf_interp.c xdp/bpf_helpers.c \
+	xdp/xdp_attach.c xdp/xdp_redirect.c xdp/xdp_cpumap.c; do
 	[ -f "$top/$f" ] && srcs+=("$top/$f")
 done
 
 # Compile what changed (objects newer than their source and every header are kept).
 newest_hdr=$(find "$top/bhlock" "$top/net" "$top/maps" "$top/stack" "$top/config" "$top/ports" \
-	"$top/daemon" -name '*.h' -printf '%T@\n' | sort -n | tail -1)
+	"$top/daemon" "$top/xdp" -name '*.h' -printf '%T@\n' | sort -n | tail -1)
 export cc out
 compile_one() {
 	local src=$1 obj
@@ -88,10 +95,14 @@ if [ "$nwarn" -gt 0 ]; then
 	echo "build.sh: $nwarn clang warning(s) in the modules (not fatal here): $out/obj/*.o.log"
 fi
 
-targets=(fuzz_frame fuzz_config fuzz_ctl_proto fuzz_maps)
+targets=(fuzz_frame fuzz_config fuzz_ctl_proto fuzz_maps fuzz_xdp_loader fuzz_xdp_interp)
+[ -z "${FUZZ_TARGETS:-}" ] || read -ra targets <<<"$FUZZ_TARGETS"
 for t in "${targets[@]}"; do
+	extra=()
+	# fuzz_xdp_loader caps the memory of the maps an object asks for (see the target).
+	[ "$t" != fuzz_xdp_loader ] || extra=(-Wl,--wrap=sn_map__create)
 	"$cc" "${common[@]}" "${san[@]}" -Werror -fsanitize=fuzzer \
-		"$top/tests/fuzz/$t.c" "$out/libsoftnetd_fuzz.a" "${wrap[@]}" "${libs[@]}" \
-		-o "$out/$t"
+		"$top/tests/fuzz/$t.c" "$out/libsoftnetd_fuzz.a" "${wrap[@]}" "${extra[@]}" \
+		"${libs[@]}" -o "$out/$t"
 	echo "build.sh: $out/$t"
 done

@@ -5,7 +5,8 @@
 #
 #   tests/fuzz/run.sh [--short | --long SECONDS] [--build-dir DIR] [TARGET...]
 #
-#   --short          (default) the CI run: -runs=20000 per target, fixed seed, one process.
+#   --short          (default) the CI run: -runs=20000 per target (fuzz_xdp_loader 3000,
+#                    fuzz_xdp_interp 10000), fixed seed, one process.
 #   --long SECONDS   fuzz each target for SECONDS (-max_total_time), new inputs kept in
 #                    BUILD_DIR/corpus-<target> (the committed corpus is only read).
 #
@@ -16,7 +17,7 @@
 # is kept in BUILD_DIR/logs/.
 #
 # Builds with tests/fuzz/build.sh first (incremental). Environment: FUZZ_RUNS (runs per target
-# for --short, default 20000), FUZZ_SEED (default 1).
+# for --short, overrides the per-target defaults), FUZZ_SEED (default 1).
 set -uo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -38,7 +39,7 @@ while [ $# -gt 0 ]; do
 		shift
 		;;
 	-h | --help)
-		sed -n '4,19p' "$0"
+		sed -n '4,20p' "$0"
 		exit 0
 		;;
 	fuzz_*) targets+=("$1") ;;
@@ -49,7 +50,8 @@ while [ $# -gt 0 ]; do
 	esac
 	shift
 done
-[ ${#targets[@]} -gt 0 ] || targets=(fuzz_frame fuzz_config fuzz_ctl_proto fuzz_maps)
+[ ${#targets[@]} -gt 0 ] ||
+	targets=(fuzz_frame fuzz_config fuzz_ctl_proto fuzz_maps fuzz_xdp_loader fuzz_xdp_interp)
 
 mkdir -p "$build"
 if ! "$here/build.sh" "$build" >"$build/build.log" 2>&1; then
@@ -70,9 +72,21 @@ opts_for() {
 	fuzz_config) o+=(-max_len=8192) ;;
 	fuzz_ctl_proto) o+=(-max_len=4200) ;;    # a little past CTL_REQUEST_MAX
 	fuzz_maps) o+=(-max_len=1024) ;;
+	fuzz_xdp_loader) o+=(-max_len=20000) ;;  # the largest seed object (13.5 KB) and patches
+	fuzz_xdp_interp) o+=(-max_len=2048 -len_control=20) ;; # reach long programs sooner
 	esac
 	[ -f "$here/dict/$t.dict" ] && o+=(-dict="$here/dict/$t.dict")
 	printf '%s\n' "${o[@]}"
+}
+
+# --short runs per target: the XDP targets are slower per input (a whole ELF open; a program
+# run), so they get fewer to keep their CI time under 30 s each on this 2-core machine.
+short_runs_for() {
+	case $1 in
+	fuzz_xdp_loader) echo 3000 ;;
+	fuzz_xdp_interp) echo 10000 ;;
+	*) echo 20000 ;;
+	esac
 }
 
 failed=0
@@ -104,7 +118,7 @@ for t in "${targets[@]}"; do
 	art=$build/artifacts-$t/
 	rm -rf "$art" && mkdir -p "$art"
 	if [ "$mode" = short ]; then
-		lim=(-runs="${FUZZ_RUNS:-20000}")
+		lim=(-runs="${FUZZ_RUNS:-$(short_runs_for "$t")}")
 	else
 		lim=(-max_total_time="$long_secs")
 	fi
