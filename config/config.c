@@ -3,7 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "config.h"
+#include "config_internal.h"
 
 static const char *const cfg_port_type_names[] = {
 	[CFG_PORT_AFXDP] = "afxdp",
@@ -43,6 +43,8 @@ void softnetd_config__free(struct softnetd_config *cfg)
 {
 	if (!cfg)
 		return;
+	if (cfg->ports)
+		cfg_xdp_free(cfg);
 	for (size_t i = 0; i < cfg->nr_ports; i++) {
 		struct cfg_port *port = &cfg->ports[i];
 
@@ -65,11 +67,13 @@ void softnetd_config__free(struct softnetd_config *cfg)
 
 int softnetd_config__summary(const struct softnetd_config *cfg, char *buf, size_t len)
 {
-	size_t by_type[4] = {0};
+	size_t by_type[4] = {0}, xdp = 0;
 	char cpus[24]; /* a size_t in decimal, or "all" */
 
-	for (size_t i = 0; i < cfg->nr_ports; i++)
+	for (size_t i = 0; i < cfg->nr_ports; i++) {
 		by_type[cfg->ports[i].type]++;
+		xdp += cfg->ports[i].xdp.object != NULL;
+	}
 	if (cfg->nr_cpus)
 		snprintf(cpus, sizeof(cpus), "%zu", cfg->nr_cpus);
 	else
@@ -77,11 +81,12 @@ int softnetd_config__summary(const struct softnetd_config *cfg, char *buf, size_
 	return snprintf(buf, len,
 			"%s: ok: profile %s, cpus %s, napi budget %d/%dus weight %d, %zu ports "
 			"(afxdp %zu, dpdk %zu, vlan %zu, loop %zu), bridge %s, router %s, "
-			"%zu routes, %zu neighbours, %zu fdb entries",
+			"%zu routes, %zu neighbours, %zu fdb entries, xdp on %zu ports, "
+			"%zu kernel xdp",
 			cfg->file, bh_profile_name(cfg->profile), cpus, cfg->napi.budget,
 			cfg->napi.time_limit_us, cfg->napi.weight, cfg->nr_ports,
 			by_type[CFG_PORT_AFXDP], by_type[CFG_PORT_DPDK], by_type[CFG_PORT_VLAN],
 			by_type[CFG_PORT_LOOP], cfg->bridge.enabled ? "on" : "off",
 			cfg->router.enabled ? "on" : "off", cfg->nr_routes, cfg->nr_neighbours,
-			cfg->nr_fdb);
+			cfg->nr_fdb, xdp, cfg->nr_kernel_xdp);
 }

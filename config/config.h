@@ -10,7 +10,7 @@
  *
  * LINE and COL are 1-based and point at the offending node (the mapping, for a missing key).
  * Sections are checked in a fixed order (profile, cpus, napi, log_level, irq_priority, memory,
- * ports, bridge, routes, neighbours, fdb, router), each in file order, so "first" means first
+ * ports, bridge, routes, neighbours, fdb, router, kernel_xdp), each in file order, so "first" means first
  * in that order.
  *
  * Context: any thread; no global state. The result is owned by the caller.
@@ -53,5 +53,9 @@ const char *softnetd_xsk_mode_name(enum cfg_xsk_mode m);
 const char *softnetd_skb_cache_gen_name(enum cfg_skb_cache_gen g);
 /* "err", "warn", "info", "debug" */
 const char *softnetd_log_level_name(enum cfg_log_level l);
+/* "auto", "jit", "interp" */
+const char *softnetd_xdp_engine_name(enum cfg_xdp_engine e);
+/* "native", "skb" */
+const char *softnetd_kernel_xdp_mode_name(enum cfg_kernel_xdp_mode m);
 
 #endif /* SOFTNETD_CONFIG_H */

@@ -88,5 +88,9 @@ int cfg_routes(struct cfg_parser *p, const yaml_node_t *n);
 int cfg_neighbours(struct cfg_parser *p, const yaml_node_t *n);
 int cfg_fdb(struct cfg_parser *p, const yaml_node_t *n);
 int cfg_router(struct cfg_parser *p, const yaml_node_t *n);
+/* config_xdp.c: ports[].xdp, kernel_xdp, and freeing what they hold. */
+int cfg_port_xdp(struct cfg_parser *p, const yaml_node_t *n, const char *path, struct cfg_xdp *x);
+int cfg_kernel_xdp(struct cfg_parser *p, const yaml_node_t *n);
+void cfg_xdp_free(struct softnetd_config *cfg);
 
 #endif /* SOFTNETD_CONFIG_INTERNAL_H */

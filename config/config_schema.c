@@ -142,6 +142,8 @@ enum {
 	PK_PARENT,
 	PK_VLAN,
 	PK_PEER,
+	PK_XDP,
+	PK_XCONNECT,
 	PK_NR
 };
 #define T(x) (1u << CFG_PORT_##x)
@@ -158,6 +160,8 @@ static const unsigned int cfg_port_key_types[PK_NR] = {
 	[PK_PARENT] = T(VLAN),
 	[PK_VLAN] = T(VLAN),
 	[PK_PEER] = T(LOOP),
+	[PK_XDP] = T(AFXDP) | T(DPDK) | T(VLAN) | T(LOOP),
+	[PK_XCONNECT] = T(AFXDP) | T(DPDK) | T(VLAN) | T(LOOP),
 };
 /* Required beyond name and type (checked after the values, in key order). */
 static const unsigned int cfg_port_key_required[PK_NR] = {
@@ -170,7 +174,8 @@ static void cfg_port_keys(struct cfg_key *k)
 {
 	static const char *const names[PK_NR] = {"name", "type",      "ifname",	  "queues",
 						 "mode", "busy_poll", "xdp_prog", "pmd",
-						 "eal",	 "parent",    "vlan",	  "peer"};
+						 "eal",	 "parent",    "vlan",	  "peer",
+						 "xdp", "xconnect"};
 
 	for (int i = 0; i < PK_NR; i++)
 		k[i] = (struct cfg_key){.name = names[i]};
@@ -263,7 +268,8 @@ static int cfg_port(struct cfg_parser *p, const yaml_node_t *map, size_t i)
 
 	cfg_port_keys(k);
 	cfg_path(path, "ports[%zu]", i);
-	*port = (struct cfg_port){.queues = 1, .mode = CFG_XSK_AUTO, .parent = -1, .peer = -1};
+	*port = (struct cfg_port){
+		.queues = 1, .mode = CFG_XSK_AUTO, .parent = -1, .peer = -1, .xconnect = -1};
 	/* Know the type first, so that an unknown key lists only what this type takes. */
 	type = cfg_port_type_hint(p, map);
 	if (type >= 0)
@@ -328,7 +334,10 @@ static int cfg_port(struct cfg_parser *p, const yaml_node_t *map, size_t i)
 			err = cfg_int(p, n, kp, CFG_VLAN_MIN, CFG_VLAN_MAX, &v);
 			port->vlan_id = (uint16_t)v;
 			break;
-		default: /* PK_PARENT, PK_PEER: second pass */
+		case PK_XDP:
+			err = cfg_port_xdp(p, n, kp, &port->xdp);
+			break;
+		default: /* PK_PARENT, PK_PEER, PK_XCONNECT: second pass */
 			break;
 		}
 		if (err)
@@ -352,6 +361,15 @@ static int cfg_port_refs(struct cfg_parser *p, const yaml_node_t *map, size_t i)
 	cfg_port_keys(k);
 	cfg_path(kp, "ports[%zu]", i);
 	err = cfg_mapping(p, map, kp, k);
+	if (!err && k[PK_XCONNECT].value) {
+		cfg_path(kp, "ports[%zu].xconnect", i);
+		err = cfg_port_ref(p, k[PK_XCONNECT].value, kp, &port->xconnect);
+		port->has_xconnect = !err;
+		if (!err && (size_t)port->xconnect == i)
+			return cfg_err(p, k[PK_XCONNECT].value, kp,
+				       "expected another port, got the port itself %s",
+				       cfg_found(k[PK_XCONNECT].value, f, sizeof(f)));
+	}
 	if (!err && port->type == CFG_PORT_LOOP) {
 		cfg_path(kp, "ports[%zu].peer", i);
 		err = cfg_port_ref(p, k[PK_PEER].value, kp, &port->peer);
@@ -431,13 +449,14 @@ int cfg_top(struct cfg_parser *p, const yaml_node_t *root)
 		K_ROUTES,
 		K_NEIGHBOURS,
 		K_FDB,
-		K_ROUTER
+		K_ROUTER,
+		K_KERNEL_XDP
 	};
 	struct cfg_key k[] = {{.name = "profile"},    {.name = "cpus"},	  {.name = "napi"},
 			      {.name = "log_level"},  {.name = "irq_priority"},
 			      {.name = "memory"},     {.name = "ports"},      {.name = "bridge"}, {.name = "routes"},
 			      {.name = "neighbours"}, {.name = "fdb"},	  {.name = "router"},
-			      {.name = NULL}};
+			      {.name = "kernel_xdp"}, {.name = NULL}};
 	struct softnetd_config *cfg = p->cfg;
 	int err;
 
@@ -492,6 +511,8 @@ int cfg_top(struct cfg_parser *p, const yaml_node_t *root)
 	if (k[K_FDB].value && (err = cfg_fdb(p, k[K_FDB].value)))
 		return err;
 	if (k[K_ROUTER].value && (err = cfg_router(p, k[K_ROUTER].value)))
+		return err;
+	if (k[K_KERNEL_XDP].value && (err = cfg_kernel_xdp(p, k[K_KERNEL_XDP].value)))
 		return err;
 	if (cfg->nr_routes)
 		cfg->router.enabled = true;

@@ -35,6 +35,33 @@ enum cfg_xsk_mode {
 	CFG_XSK_ZEROCOPY,
 };
 
+enum cfg_xdp_engine {
+	CFG_XDP_ENGINE_AUTO, /* the JIT when librte_bpf accepts the program, else the interpreter */
+	CFG_XDP_ENGINE_JIT,
+	CFG_XDP_ENGINE_INTERP,
+};
+
+/* ports[].xdp: an XDP program softnetd runs on the port's received frames (emulated path). */
+struct cfg_xdp {
+	char *object;  /* absolute path of a clang-built BPF object (a regular file); NULL = none */
+	char *program; /* NULL: the object's first SEC("xdp")/SEC("xdp.frags") program */
+	enum cfg_xdp_engine engine;
+};
+
+enum cfg_kernel_xdp_mode {
+	CFG_KXDP_NATIVE,
+	CFG_KXDP_SKB,
+};
+
+/* kernel_xdp[]: a program attached to a kernel interface through libxdp. */
+struct cfg_kernel_xdp {
+	char ifname[IFNAMSIZ];
+	char *object;
+	char *program; /* NULL: the first XDP program */
+	enum cfg_kernel_xdp_mode mode;
+	char *pin_dir; /* NULL: /sys/fs/bpf/softnetd/<ifname> */
+};
+
 /* An IPv4 or IPv6 address; a prefix when plen is meaningful. */
 struct cfg_addr {
 	int family; /* AF_INET or AF_INET6 */
@@ -54,6 +81,7 @@ struct cfg_port {
 	enum cfg_xsk_mode mode;
 	bool busy_poll;
 	char *xdp_prog; /* optional path of a BPF object; NULL = the built-in steering program */
+	struct cfg_xdp xdp; /* any port type */
 	/* dpdk */
 	char *pmd; /* e.g. "net_af_xdp0,iface=veth0" or a PCI address */
 	char **eal; /* EAL arguments, in order */
@@ -63,6 +91,10 @@ struct cfg_port {
 	uint16_t vlan_id;
 	/* loop */
 	int peer; /* index into ports[] (may be itself: that is the loop the recursion guard catches) */
+	/* io forwarding (testpmd's io mode): what this port receives leaves by ports[xconnect]
+	 * unchanged, no stack (has_xconnect; never the port itself). */
+	bool has_xconnect;
+	int xconnect;
 };
 
 struct cfg_route {
@@ -151,6 +183,8 @@ struct softnetd_config {
 	size_t nr_fdb;
 	struct cfg_bridge bridge;
 	struct cfg_router router;
+	struct cfg_kernel_xdp *kernel_xdp;
+	size_t nr_kernel_xdp;
 };
 
 #endif /* SOFTNETD_CONFIG_TYPES_H */

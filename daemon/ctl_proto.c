@@ -8,6 +8,7 @@
  */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,14 +19,21 @@ static const char *const ctl_cmd_names[CTL_CMD_NR] = {
 	[CTL_STATS] = "stats", [CTL_PORTS] = "ports",	  [CTL_NAPI] = "napi",
 	[CTL_ROUTES] = "routes", [CTL_FDB] = "fdb",	  [CTL_NEIGH] = "neigh",
 	[CTL_MAPS] = "maps",	 [CTL_PROFILE] = "profile", [CTL_TRACE] = "trace",
+	[CTL_XDP] = "xdp",
+	[CTL_DEBUG] = "debug",
 };
 
 static const char *const ctl_op_names[CTL_OP_NR] = {
 	[CTL_OP_NONE] = "", [CTL_OP_SHOW] = "show", [CTL_OP_ADD] = "add",     [CTL_OP_DEL] = "del",
 	[CTL_OP_DUMP] = "dump", [CTL_OP_ON] = "on",   [CTL_OP_OFF] = "off", [CTL_OP_RESET] = "reset",
+	[CTL_OP_LIST] = "list", [CTL_OP_UPDATE] = "update", [CTL_OP_DELETE] = "delete",
+	[CTL_OP_ATTACH] = "attach", [CTL_OP_DETACH] = "detach",
+	[CTL_OP_FAIL_ALLOC] = "fail-alloc",
 };
 
-enum { CTL_ARG_PREFIX = 1, CTL_ARG_VIA = 2, CTL_ARG_DEV = 4 };
+enum { CTL_ARG_PREFIX = 1, CTL_ARG_VIA = 2, CTL_ARG_DEV = 4, CTL_ARG_FAIL = 8,
+       CTL_ARG_PORT = 16, CTL_ARG_OBJECT = 32, CTL_ARG_PROGRAM = 64, CTL_ARG_ENGINE = 128,
+       CTL_ARG_MAP = 256, CTL_ARG_KEY = 512, CTL_ARG_VALUE = 1024, CTL_ARG_FLAGS = 2048 };
 
 /* Per command: the operations it takes (bit per enum ctl_op), its default, its argument keys. */
 #define OPS(x) (1u << CTL_OP_##x)
@@ -36,8 +44,12 @@ static const struct {
 } ctl_cmd_spec[CTL_CMD_NR] = {
 	[CTL_ROUTES] = {OPS(SHOW) | OPS(ADD) | OPS(DEL), CTL_OP_SHOW,
 			CTL_ARG_PREFIX | CTL_ARG_VIA | CTL_ARG_DEV},
-	[CTL_MAPS] = {OPS(DUMP), CTL_OP_DUMP, 0},
+	[CTL_MAPS] = {OPS(LIST) | OPS(DUMP) | OPS(UPDATE) | OPS(DELETE), CTL_OP_LIST,
+		      CTL_ARG_MAP | CTL_ARG_KEY | CTL_ARG_VALUE | CTL_ARG_FLAGS},
+	[CTL_XDP] = {OPS(SHOW) | OPS(ATTACH) | OPS(DETACH), CTL_OP_SHOW,
+		     CTL_ARG_PORT | CTL_ARG_OBJECT | CTL_ARG_PROGRAM | CTL_ARG_ENGINE},
 	[CTL_TRACE] = {OPS(DUMP) | OPS(ON) | OPS(OFF) | OPS(RESET), CTL_OP_DUMP, 0},
+	[CTL_DEBUG] = {OPS(FAIL_ALLOC), CTL_OP_NONE, CTL_ARG_FAIL},
 };
 #undef OPS
 
@@ -229,6 +241,201 @@ static int ctl_route_args(struct ctl_request *req, char *err, size_t errlen)
 	return 0;
 }
 
+/* ---- xdp and maps arguments ---- */
+
+static const struct {
+	const char *key;
+	unsigned int arg;
+	size_t off, size;
+} ctl_xdp_maps_keys[] = {
+	{"port", CTL_ARG_PORT, offsetof(struct ctl_request, dev), sizeof(((struct ctl_request *)0)->dev)},
+	{"object", CTL_ARG_OBJECT, offsetof(struct ctl_request, object),
+	 sizeof(((struct ctl_request *)0)->object)},
+	{"program", CTL_ARG_PROGRAM, offsetof(struct ctl_request, program),
+	 sizeof(((struct ctl_request *)0)->program)},
+	{"engine", CTL_ARG_ENGINE, offsetof(struct ctl_request, engine),
+	 sizeof(((struct ctl_request *)0)->engine)},
+	{"map", CTL_ARG_MAP, offsetof(struct ctl_request, map), sizeof(((struct ctl_request *)0)->map)},
+	{"key", CTL_ARG_KEY, offsetof(struct ctl_request, key), sizeof(((struct ctl_request *)0)->key)},
+	{"value", CTL_ARG_VALUE, offsetof(struct ctl_request, value),
+	 sizeof(((struct ctl_request *)0)->value)},
+	{"flags", CTL_ARG_FLAGS, offsetof(struct ctl_request, flags),
+	 sizeof(((struct ctl_request *)0)->flags)},
+};
+#define CTL_XDP_MAPS_NKEYS (sizeof(ctl_xdp_maps_keys) / sizeof(ctl_xdp_maps_keys[0]))
+
+static bool ctl_xdp_maps_key(const char *key, unsigned int args)
+{
+	for (size_t i = 0; i < CTL_XDP_MAPS_NKEYS; i++)
+		if ((args & ctl_xdp_maps_keys[i].arg) && !strcmp(key, ctl_xdp_maps_keys[i].key))
+			return true;
+	return false;
+}
+
+static int ctl_xdp_maps_arg(struct ctl_request *req, const char *key, const json_t *v, char *err,
+			    size_t errlen)
+{
+	for (size_t i = 0; i < CTL_XDP_MAPS_NKEYS; i++)
+		if (!strcmp(key, ctl_xdp_maps_keys[i].key))
+			return ctl_string_arg(v, key, (char *)req + ctl_xdp_maps_keys[i].off,
+					      ctl_xdp_maps_keys[i].size, err, errlen);
+	return ctl_err(err, errlen, "request: unknown key");
+}
+
+static int ctl_xdp_maps_format(const struct ctl_request *req, json_t *o)
+{
+	int rc = 0;
+
+	for (size_t i = 1; i < CTL_XDP_MAPS_NKEYS; i++) { /* "port" is req->dev: done */
+		const char *s = (const char *)req + ctl_xdp_maps_keys[i].off;
+
+		if (s[0])
+			rc |= json_object_set_new(o, ctl_xdp_maps_keys[i].key, json_string(s));
+	}
+	return rc;
+}
+
+/* Which of the xdp/maps arguments @req carries (CTL_ARG_* bits). */
+static unsigned int ctl_xdp_maps_given(const struct ctl_request *req)
+{
+	unsigned int given = 0;
+
+	for (size_t i = 0; i < CTL_XDP_MAPS_NKEYS; i++)
+		if (((const char *)req + ctl_xdp_maps_keys[i].off)[0])
+			given |= ctl_xdp_maps_keys[i].arg;
+	return given;
+}
+
+/* Printable ASCII without spaces, quotes or backslashes (paths, map names). */
+static bool ctl_plain(const char *s)
+{
+	for (; *s; s++)
+		if (*s <= ' ' || *s >= 0x7f || *s == '"' || *s == '\\')
+			return false;
+	return true;
+}
+
+static bool ctl_ident(const char *s)
+{
+	for (const char *c = s; *c; c++)
+		if (!((*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') || *c == '_' ||
+		      (c != s && *c >= '0' && *c <= '9')))
+			return false;
+	return true;
+}
+
+static bool ctl_hex_ok(const char *s)
+{
+	size_t n = strlen(s);
+
+	for (size_t i = 0; i < n; i++)
+		if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f') ||
+		      (s[i] >= 'A' && s[i] <= 'F')))
+			return false;
+	return n && n % 2 == 0;
+}
+
+/* @given must be within @allowed and hold @required. */
+static int ctl_need(const char *what, unsigned int given, unsigned int allowed,
+		    unsigned int required, char *err, size_t errlen)
+{
+	for (size_t i = 0; i < CTL_XDP_MAPS_NKEYS; i++) {
+		unsigned int a = ctl_xdp_maps_keys[i].arg;
+
+		if ((given & a) && !(allowed & a))
+			return ctl_err(err, errlen, "%s: takes no %s", what,
+				       ctl_xdp_maps_keys[i].key);
+		if ((required & a) && !(given & a))
+			return ctl_err(err, errlen, "%s: %s: expected a value, got nothing", what,
+				       ctl_xdp_maps_keys[i].key);
+	}
+	return 0;
+}
+
+static int ctl_xdp_args(const struct ctl_request *req, char *err, size_t errlen)
+{
+	unsigned int given = ctl_xdp_maps_given(req);
+	char q[64];
+	int rc;
+
+	switch (req->op) {
+	case CTL_OP_ATTACH:
+		rc = ctl_need("xdp attach", given,
+			      CTL_ARG_PORT | CTL_ARG_OBJECT | CTL_ARG_PROGRAM | CTL_ARG_ENGINE,
+			      CTL_ARG_PORT | CTL_ARG_OBJECT, err, errlen);
+		break;
+	case CTL_OP_DETACH:
+		rc = ctl_need("xdp detach", given, CTL_ARG_PORT, CTL_ARG_PORT, err, errlen);
+		break;
+	default:
+		return ctl_need("xdp show", given, 0, 0, err, errlen);
+	}
+	if (rc)
+		return rc;
+	for (const char *c = req->dev; *c; c++)
+		if (!ctl_name_char(*c))
+			return ctl_err(err, errlen,
+				       "xdp %s: port: expected a port name (letters, digits, '_', "
+				       "'-', '.'), got %s",
+				       ctl_op_name(req->op), ctl_quote(req->dev, q, sizeof(q)));
+	if (req->op == CTL_OP_DETACH)
+		return 0;
+	if (req->object[0] != '/' || !ctl_plain(req->object))
+		return ctl_err(err, errlen,
+			       "xdp attach: object: expected an absolute path without spaces, got %s",
+			       ctl_quote(req->object, q, sizeof(q)));
+	if (req->program[0] && !ctl_ident(req->program))
+		return ctl_err(err, errlen, "xdp attach: program: expected a function name, got %s",
+			       ctl_quote(req->program, q, sizeof(q)));
+	if (req->engine[0] && strcmp(req->engine, "auto") && strcmp(req->engine, "jit") &&
+	    strcmp(req->engine, "interp"))
+		return ctl_err(err, errlen, "xdp attach: engine: expected auto|jit|interp, got %s",
+			       ctl_quote(req->engine, q, sizeof(q)));
+	return 0;
+}
+
+static int ctl_maps_args(const struct ctl_request *req, char *err, size_t errlen)
+{
+	unsigned int given = ctl_xdp_maps_given(req);
+	char q[64];
+	int rc;
+
+	switch (req->op) {
+	case CTL_OP_DUMP:
+		rc = ctl_need("maps dump", given, CTL_ARG_MAP, 0, err, errlen);
+		break;
+	case CTL_OP_UPDATE:
+		rc = ctl_need("maps update", given,
+			      CTL_ARG_MAP | CTL_ARG_KEY | CTL_ARG_VALUE | CTL_ARG_FLAGS,
+			      CTL_ARG_MAP | CTL_ARG_KEY | CTL_ARG_VALUE, err, errlen);
+		break;
+	case CTL_OP_DELETE:
+		rc = ctl_need("maps delete", given, CTL_ARG_MAP | CTL_ARG_KEY,
+			      CTL_ARG_MAP | CTL_ARG_KEY, err, errlen);
+		break;
+	default:
+		return ctl_need("maps list", given, 0, 0, err, errlen);
+	}
+	if (rc)
+		return rc;
+	if (req->map[0] && !ctl_plain(req->map))
+		return ctl_err(err, errlen, "maps %s: map: expected a map name as 'maps' lists it, got %s",
+			       ctl_op_name(req->op), ctl_quote(req->map, q, sizeof(q)));
+	if (req->key[0] && !ctl_hex_ok(req->key))
+		return ctl_err(err, errlen,
+			       "maps %s: key: expected hex bytes in memory order (01000000), got %s",
+			       ctl_op_name(req->op), ctl_quote(req->key, q, sizeof(q)));
+	if (req->value[0] && !ctl_hex_ok(req->value))
+		return ctl_err(err, errlen,
+			       "maps update: value: expected hex bytes in memory order, got %s",
+			       ctl_quote(req->value, q, sizeof(q)));
+	if (req->flags[0] && strcmp(req->flags, "any") && strcmp(req->flags, "noexist") &&
+	    strcmp(req->flags, "exist"))
+		return ctl_err(err, errlen, "maps update: flags: expected any|noexist|exist, got %s",
+			       ctl_quote(req->flags, q, sizeof(q)));
+	return 0;
+}
+
 static int ctl_request_check(const json_t *root, struct ctl_request *req, char *err,
 			     size_t errlen)
 {
@@ -244,8 +451,9 @@ static int ctl_request_check(const json_t *root, struct ctl_request *req, char *
 	for (c = 0; c < CTL_CMD_NR; c++) {
 		if (name && !strcmp(name, ctl_cmd_names[c]))
 			break;
-		o += (size_t)snprintf(expected + o, sizeof(expected) - o, "%s%s", c ? "|" : "",
-				      ctl_cmd_names[c]);
+		if (c != CTL_DEBUG) /* the last one, for tests: not advertised */
+			o += (size_t)snprintf(expected + o, sizeof(expected) - o, "%s%s",
+					      c ? "|" : "", ctl_cmd_names[c]);
 	}
 	if (c == CTL_CMD_NR)
 		return ctl_err(err, errlen, "request: cmd: expected %s, got %s", expected,
@@ -286,6 +494,17 @@ static int ctl_request_check(const json_t *root, struct ctl_request *req, char *
 			rc = ctl_string_arg(v, "via", req->via, sizeof(req->via), err, errlen);
 		} else if (!strcmp(key, "dev") && (args & CTL_ARG_DEV)) {
 			rc = ctl_string_arg(v, "dev", req->dev, sizeof(req->dev), err, errlen);
+		} else if (ctl_xdp_maps_key(key, args)) {
+			rc = ctl_xdp_maps_arg(req, key, v, err, errlen);
+		} else if (!strcmp(key, "pool") && (args & CTL_ARG_FAIL)) {
+			rc = ctl_string_arg(v, "pool", req->pool, sizeof(req->pool), err, errlen);
+		} else if (!strcmp(key, "percent") && (args & CTL_ARG_FAIL)) {
+			if (!json_is_integer(v) || json_integer_value(v) < 0 ||
+			    json_integer_value(v) > 100)
+				return ctl_err(err, errlen, "debug: percent: expected 0..100, got %s",
+					       json_is_integer(v) ? "a number out of range"
+								  : ctl_found(v, f, sizeof(f)));
+			req->percent = (int)json_integer_value(v) + 1; /* 0: not given */
 		} else {
 			char k[64];
 			json_t *kj = json_string(key);
@@ -299,6 +518,20 @@ static int ctl_request_check(const json_t *root, struct ctl_request *req, char *
 	}
 	if (req->cmd == CTL_ROUTES)
 		return ctl_route_args(req, err, errlen);
+	if (req->cmd == CTL_XDP)
+		return ctl_xdp_args(req, err, errlen);
+	if (req->cmd == CTL_MAPS)
+		return ctl_maps_args(req, err, errlen);
+	if (req->cmd == CTL_DEBUG) {
+		if (req->op != CTL_OP_FAIL_ALLOC && (req->pool[0] || req->percent))
+			return ctl_err(err, errlen, "debug: pool and percent go with op fail-alloc");
+		if (!req->pool[0] != !req->percent)
+			return ctl_err(err, errlen, "debug fail-alloc: pool and percent go together");
+		if (req->percent)
+			req->percent--;
+		else
+			req->percent = -1; /* show only */
+	}
 	return 0;
 }
 
@@ -354,7 +587,13 @@ char *ctl_request_format(const struct ctl_request *req)
 	if (req->via[0])
 		rc |= json_object_set_new(o, "via", json_string(req->via));
 	if (req->dev[0])
-		rc |= json_object_set_new(o, "dev", json_string(req->dev));
+		rc |= json_object_set_new(o, req->cmd == CTL_XDP ? "port" : "dev",
+					  json_string(req->dev));
+	rc |= ctl_xdp_maps_format(req, o);
+	if (req->cmd == CTL_DEBUG && req->pool[0]) {
+		rc |= json_object_set_new(o, "pool", json_string(req->pool));
+		rc |= json_object_set_new(o, "percent", json_integer(req->percent));
+	}
 	s = rc ? NULL : json_dumps(o, JSON_COMPACT);
 	json_decref(o);
 	if (!s)

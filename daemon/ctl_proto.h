@@ -12,9 +12,16 @@
  *   napi                                      every NAPI instance
  *   routes  "op": "show" | "add" | "del"      add: "prefix", "dev", optional "via"; del: "prefix"
  *   fdb | neigh                               the stack's tables
- *   maps    "op": "dump"                      the stack's maps
+ *   maps    "op": "list" (default) | "dump" [+ "map"] | "update" "map" "key" "value" ["flags"]
+ *           | "delete" "map" "key"             softnetd's, programs' and kernel-pinned maps;
+ *           key/value: hex digits, bytes in memory order; flags any|noexist|exist
+ *   xdp     "op": "show" (default) | "attach" "port" "object" ["program"] ["engine"] |
+ *           "detach" "port"                    XDP programs on ports, kernel attachments
  *   profile                                   the locking profile and its threads
  *   trace   "op": "dump" | "on" | "off" | "reset" (default dump)
+ *   debug   "op": "fail-alloc", optional "pool" (skb_heads|frag_chunks|page_pool|all) with
+ *           "percent" (0..100): fault injection (bhlock/fail_alloc.h); replies with every site.
+ *           Not listed in the "expected ..." of an unknown command: it is for tests.
  * Unknown commands, unknown keys and values of the wrong type are refused with an error reply
  * that names them.
  *
@@ -38,6 +45,9 @@
 #define CTL_REQUEST_MAX 4096
 /* The longest reply line a client accepts (a trace dump of every CPU's ring fits). */
 #define CTL_REPLY_MAX (64u << 20)
+/* Hex digits of a map key / value in a request (2 per byte). */
+#define CTL_MAP_HEX_KEY_MAX 512
+#define CTL_MAP_HEX_VALUE_MAX 2048
 
 enum ctl_cmd {
 	CTL_STATS,
@@ -49,6 +59,8 @@ enum ctl_cmd {
 	CTL_MAPS,
 	CTL_PROFILE,
 	CTL_TRACE,
+	CTL_XDP,
+	CTL_DEBUG, /* fault injection; keep it last (see ctl_proto.c) */
 	CTL_CMD_NR
 };
 
@@ -61,6 +73,12 @@ enum ctl_op {
 	CTL_OP_ON,    /* trace */
 	CTL_OP_OFF,   /* trace */
 	CTL_OP_RESET, /* trace */
+	CTL_OP_LIST,   /* maps */
+	CTL_OP_UPDATE, /* maps */
+	CTL_OP_DELETE, /* maps */
+	CTL_OP_ATTACH, /* xdp */
+	CTL_OP_DETACH, /* xdp */
+	CTL_OP_FAIL_ALLOC, /* debug */
 	CTL_OP_NR
 };
 
@@ -69,7 +87,16 @@ struct ctl_request {
 	enum ctl_op op;
 	char prefix[64]; /* routes add/del: "10.0.2.0/24", "fd00:1::/64" */
 	char via[64];    /* routes add: next hop, or "" */
-	char dev[16];    /* routes add: port name */
+	char dev[16];    /* routes add: port name; xdp attach/detach: the port ("port") */
+	char object[256];  /* xdp attach: absolute path of a BPF object */
+	char program[64];  /* xdp attach: program name, or "" for the first */
+	char engine[8];    /* xdp attach: auto|jit|interp, or "" */
+	char map[160];     /* maps dump/update/delete: a name as `maps` lists it */
+	char key[CTL_MAP_HEX_KEY_MAX + 1];     /* maps update/delete: hex, memory order */
+	char value[CTL_MAP_HEX_VALUE_MAX + 1]; /* maps update: hex */
+	char flags[8];     /* maps update: any|noexist|exist, or "" (any) */
+	char pool[16];   /* debug fail-alloc: a site name or "all" */
+	int percent;     /* debug fail-alloc: 0..100, with pool */
 };
 
 /* "stats", "routes", ...; "?" when out of range. */

@@ -21,18 +21,22 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include "bhlock/fail_alloc.h"
 #include "bhlock/percpu.h"
 #include "bhlock/profile.h"
 #include "bhlock/softirq.h"
 #include "bhlock/trace.h"
 #include "config/config.h"
 #include "maps/map.h"
+#include "ports/ports.h"
 #include "stack/stack.h"
 
 #include "ctl_server.h"
 #include "daemon.h"
 #include "log.h"
+#include "maps_ctl.h"
 #include "stats_json.h"
+#include "xdp_run.h"
 
 /* Events a trace dump carries at most (the newest ones): about 120 bytes each. */
 #define CTL_TRACE_MAX_EVENTS 200000
@@ -141,132 +145,6 @@ static char *ctl_routes(const struct ctl_request *req)
 		req->prefix, req->via[0] ? " via " : "", req->via, req->dev[0] ? " dev " : "",
 		req->dev);
 	o = json_pack("{s:s, s:s}", "op", ctl_op_name(req->op), "prefix", req->prefix);
-	return ctl_reply_ok(o);
-}
-
-static const char *ctl_map_type_name(int type)
-{
-	switch (type) {
-	case BPF_MAP_TYPE_HASH:
-		return "hash";
-	case BPF_MAP_TYPE_LRU_HASH:
-		return "lru_hash";
-	case BPF_MAP_TYPE_LPM_TRIE:
-		return "lpm_trie";
-	case BPF_MAP_TYPE_ARRAY:
-		return "array";
-	case BPF_MAP_TYPE_PERCPU_ARRAY:
-		return "percpu_array";
-	case BPF_MAP_TYPE_DEVMAP:
-		return "devmap";
-	case BPF_MAP_TYPE_DEVMAP_HASH:
-		return "devmap_hash";
-	case BPF_MAP_TYPE_CPUMAP:
-		return "cpumap";
-	default:
-		return "?";
-	}
-}
-
-/* @len bytes as lowercase hex pairs separated by spaces, as `bpftool map dump` prints them. */
-static json_t *ctl_hex(const void *p, size_t len)
-{
-	static const char digits[] = "0123456789abcdef";
-	const uint8_t *b = p;
-	char *s = malloc(len ? len * 3 : 1);
-	json_t *j;
-
-	if (!s)
-		return NULL;
-	for (size_t i = 0; i < len; i++) {
-		s[3 * i] = digits[b[i] >> 4];
-		s[3 * i + 1] = digits[b[i] & 15];
-		s[3 * i + 2] = ' ';
-	}
-	s[len ? len * 3 - 1 : 0] = '\0';
-	j = json_string(s);
-	free(s);
-	return j;
-}
-
-struct ctl_map_dump {
-	const struct sn_stack_map *m;
-	json_t *entries;
-};
-
-static int ctl_map_elem(const void *key, const void *value, void *arg)
-{
-	struct ctl_map_dump *md = arg;
-	const struct sn_map *map = md->m->map;
-	json_t *o = json_object();
-
-	if (!o)
-		return -ENOMEM;
-	json_object_set_new(o, "key", ctl_hex(key, sn_map__key_size(map)));
-	json_object_set_new(o, "value", ctl_hex(value, sn_map__value_size_sys(map)));
-	if (md->m->decode) {
-		struct ctl_walk w = {.list = json_array()};
-		struct sn_stack_entry e;
-
-		md->m->decode(key, value, &e);
-		/* The fields `softnetctl fdb`, `neigh` and `routes` give for the same entry. */
-		if (w.list) {
-			ctl_walk_cb(&e, &w);
-			if (json_array_get(w.list, 0))
-				json_object_set(o, "decoded", json_array_get(w.list, 0));
-			json_decref(w.list);
-		}
-	}
-	json_array_append_new(md->entries, o);
-	return 0;
-}
-
-static int ctl_map_one(const struct sn_stack_map *m, void *arg)
-{
-	json_t *list = arg, *o = json_object();
-	struct ctl_map_dump md = {.m = m, .entries = json_array()};
-	int rc;
-
-	if (!o || !md.entries) {
-		json_decref(o);
-		json_decref(md.entries);
-		return -ENOMEM;
-	}
-	rc = sn_map__for_each_elem(m->map, ctl_map_elem, &md);
-	json_object_set_new(o, "name", json_string(m->name ? m->name : ""));
-	json_object_set_new(o, "role", json_string(m->role));
-	json_object_set_new(o, "type", json_string(ctl_map_type_name(m->type)));
-	json_object_set_new(o, "key_size", json_integer(sn_map__key_size(m->map)));
-	json_object_set_new(o, "value_size", json_integer(sn_map__value_size(m->map)));
-	json_object_set_new(o, "max_entries", json_integer(sn_map__max_entries(m->map)));
-	json_object_set_new(o, "count", json_integer((json_int_t)json_array_size(md.entries)));
-	json_object_set_new(o, "entries", md.entries);
-	if (rc < 0)
-		json_object_set_new(o, "error", json_string(strerror(-rc)));
-	json_array_append_new(list, o);
-	return rc == -ENOMEM ? rc : 0;
-}
-
-/* {"maps": [{name, role, type, key_size, value_size, max_entries, count, entries: [...]}]} */
-static char *ctl_maps(void)
-{
-	json_t *o = json_object(), *list = json_array();
-	int rc;
-
-	if (!o || !list) {
-		json_decref(o);
-		json_decref(list);
-		return NULL;
-	}
-	pthread_mutex_lock(&ctl.d->ctl_lock);
-	rc = sn_stack_for_each_map(ctl_map_one, list);
-	pthread_mutex_unlock(&ctl.d->ctl_lock);
-	if (rc) {
-		json_decref(o);
-		json_decref(list);
-		return ctl_reply_error("maps dump: %s", strerror(-rc));
-	}
-	json_object_set_new(o, "maps", list);
 	return ctl_reply_ok(o);
 }
 
@@ -392,6 +270,56 @@ static char *ctl_trace(const struct ctl_request *req)
 				      bh_trace_enabled()));
 }
 
+/* debug fail-alloc [pool percent]: arm/disarm an allocation fault site, then list them all. */
+static char *ctl_debug(const struct ctl_request *req)
+{
+	json_t *sites = json_array();
+
+	if (req->op != CTL_OP_FAIL_ALLOC)
+		return ctl_reply_error("debug: op: expected fail-alloc, got nothing");
+	if (req->percent >= 0) {
+		int rc = fail_alloc_set(req->pool, (unsigned int)req->percent);
+
+		if (rc)
+			return ctl_reply_error("debug fail-alloc: pool: expected skb_heads, "
+					       "frag_chunks, page_pool or all, got \"%s\"",
+					       req->pool);
+		sn_warn("control: fault injection: %s allocations fail %d%% of the time",
+			req->pool, req->percent);
+	}
+	for (int s = 0; s < FAIL_ALLOC_NR; s++)
+		json_array_append_new(sites, json_pack("{s:s, s:I, s:I}", "pool",
+						       fail_alloc_name(s), "percent",
+						       (json_int_t)fail_alloc_percent(s), "injected",
+						       (json_int_t)fail_alloc_injected(s)));
+	return ctl_reply_ok(json_pack("{s:o}", "fail_alloc", sites));
+}
+
+/* xdp [show] | attach PORT OBJECT [PROGRAM] [engine] | detach PORT (xdp_run.h). */
+static char *ctl_xdp(const struct ctl_request *req)
+{
+	enum cfg_xdp_engine engine = CFG_XDP_ENGINE_AUTO;
+	char err[768] = "";
+	int rc;
+
+	if (req->op == CTL_OP_SHOW)
+		return ctl_reply_ok(daemon_xdp_json());
+	if (req->op == CTL_OP_DETACH) {
+		rc = daemon_xdp_detach(req->dev, err, sizeof(err));
+	} else {
+		if (!strcmp(req->engine, "jit"))
+			engine = CFG_XDP_ENGINE_JIT;
+		else if (!strcmp(req->engine, "interp"))
+			engine = CFG_XDP_ENGINE_INTERP;
+		rc = daemon_xdp_attach(req->dev, req->object, req->program[0] ? req->program : NULL,
+				       engine, err, sizeof(err));
+	}
+	if (rc)
+		return ctl_reply_error("xdp %s %s: %s", ctl_op_name(req->op), req->dev,
+				       err[0] ? err : strerror(-rc));
+	return ctl_reply_ok(json_pack("{s:s, s:s}", "op", ctl_op_name(req->op), "port", req->dev));
+}
+
 char *ctl_server_handle(const char *line, size_t len)
 {
 	struct ctl_request req;
@@ -414,11 +342,15 @@ char *ctl_server_handle(const char *line, size_t len)
 	case CTL_NEIGH:
 		return ctl_walk_reply("neigh", "neigh");
 	case CTL_MAPS:
-		return ctl_maps();
+		return maps_ctl_handle(&req);
+	case CTL_XDP:
+		return ctl_xdp(&req);
 	case CTL_PROFILE:
 		return ctl_profile();
 	case CTL_TRACE:
 		return ctl_trace(&req);
+	case CTL_DEBUG:
+		return ctl_debug(&req);
 	case CTL_CMD_NR:
 		break;
 	}
@@ -613,6 +545,8 @@ static int ctl_check_stale(const char *path, const struct sockaddr_un *sa)
 	sn_info("control: removing stale socket %s", path);
 	if (unlink(path) && errno != ENOENT)
 		return -errno;
+	/* Its predecessor was killed: the XDP programs it attached are orphans too. */
+	sn_port_afxdp_reclaim_orphans();
 	return 0;
 }
 

@@ -41,8 +41,11 @@
 
 #include "ctl_server.h"
 #include "daemon.h"
+#include "file_trust.h"
 #include "log.h"
+#include "privilege.h"
 #include "stats_json.h"
+#include "xdp_run.h"
 
 struct softnetd softnetd = {.ctl_lock = PTHREAD_MUTEX_INITIALIZER};
 
@@ -149,6 +152,10 @@ static long long daemon_accounting(void)
 			     t.received, t.forwarded, t.consumed, t.rx_drops);
 	append_reasons(line, sizeof(line), &o, t.rx_drops_by_reason);
 	drain_line(false, line);
+
+	daemon_xdp_accounting_line(line, sizeof(line));
+	if (line[0])
+		drain_line(false, line);
 
 	o = (size_t)snprintf(line, sizeof(line), "frames lost: %lld (ingress %lld, egress %lld)",
 			     t.frames_lost, t.ingress_lost, t.egress_lost);
@@ -290,9 +297,15 @@ int softnetd_run(const struct softnetd_opts *opts)
 		sn_err("cannot block signals: %s", strerror(-rc));
 		return 1;
 	}
-	cfg = softnetd_config__load(opts->config_path, err, sizeof(err));
+	/* A file others could write would let them steer a root daemon (file_trust.h). */
+	cfg = NULL;
+	rc = sn_file_check_trusted(opts->config_path, err, sizeof(err));
+	if (rc != -EPERM && rc != -EINVAL) { /* a missing file: the loader says it its way */
+		rc = 0;
+		cfg = softnetd_config__load(opts->config_path, err, sizeof(err));
+	}
 	if (!cfg) {
-		fprintf(stderr, "%s\n", err);
+		fprintf(stderr, "%s%s\n", rc ? "softnetd: " : "", err);
 		if (opts->journal)
 			sd_journal_print(LOG_ERR, "%s", err);
 		return 2;
@@ -338,6 +351,13 @@ int softnetd_run(const struct softnetd_opts *opts)
 		goto out_ports;
 	}
 	sn_netdev_set_rx_handler(sn_stack_rx);
+	/* XDP programs on the ports (and kernel interfaces) before any frame flows. */
+	err[0] = '\0';
+	rc = daemon_xdp_start(cfg, opts->xdp_engine, err, sizeof(err));
+	if (rc) {
+		sn_err("%s", err[0] ? err : strerror(-rc));
+		goto out_stack;
+	}
 	rc = bhlock_start();
 	if (rc) {
 		sn_err("cannot start the softirq threads: %s", strerror(-rc));
@@ -349,6 +369,14 @@ int softnetd_run(const struct softnetd_opts *opts)
 		sn_err("ports: %s", err[0] ? err : strerror(-rc));
 		goto out_running;
 	}
+	/* Set-up is over: keep only the capabilities the running daemon needs (privilege.c). */
+	rc = sn_privilege_drop(ports, sizeof(ports), err, sizeof(err));
+	if (rc) {
+		sn_err("privilege: cannot drop capabilities: %s", err);
+		goto out_running;
+	}
+	sn_info("privilege: kept %s (permitted, effective, bounding); every other capability "
+		"dropped, no_new_privs set", ports);
 	rc = ctl_server_start();
 	if (rc)
 		goto out_running;
@@ -371,6 +399,7 @@ out_running:
 		sn_page_pool_for_each(drain_pool_report, NULL);
 	}
 out_stack:
+	daemon_xdp_stop(); /* detach, unpin, close the objects; a no-op when not started */
 	sn_netdev_set_rx_handler(NULL);
 	sn_stack_fini();
 out_ports:

@@ -34,6 +34,7 @@ struct softnetd_opts {
 	bool log_level_set; /* --log-level overrides the file's log_level: (also on reload) */
 	enum sn_log_level log_level;
 	bool journal;
+	int xdp_engine; /* --xdp-engine: -1, or enum cfg_xdp_engine for every port's program */
 };
 
 struct softnetd {

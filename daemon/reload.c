@@ -3,7 +3,8 @@
  * reload.c - SIGHUP: re-read the configuration and apply what can change while traffic flows.
  *
  * Live: routes, neighbours, static FDB entries and router addresses (sn_stack_reload, which
- * changes nothing when it fails), and the log level. Fixed at start: the ports and everything the
+ * changes nothing when it fails), the log level, and the ports' XDP programs (xdp_run.h: the
+ * changed ones are loaded before anything changes; a broken object refuses the reload). Fixed at start: the ports and everything the
  * datapath was sized or placed with (profile, cpus, napi, memory, irq_priority) and the bridge's
  * membership and limits. Those are compared with the configuration the daemon started from and
  * named in one warning line, so the operator knows a restart is needed.
@@ -23,7 +24,9 @@
 #include "stack/stack.h"
 
 #include "daemon.h"
+#include "file_trust.h"
 #include "log.h"
+#include "xdp_run.h"
 
 /* Append ", WHAT" (or "WHAT" first) to @buf. */
 __attribute__((format(printf, 3, 4))) static void reload_note(char *buf, size_t len,
@@ -219,6 +222,13 @@ int softnetd_reload(struct softnetd *d)
 	int rc;
 
 	sn_info("SIGHUP: reloading %s", d->opts.config_path);
+	/* A file others could write is refused, as at start (file_trust.h). */
+	rc = sn_file_check_trusted(d->opts.config_path, msg, sizeof(msg));
+	if (rc == -EPERM || rc == -EINVAL) {
+		sn_err("reload failed: %s; keeping the running configuration", msg);
+		d->reload_failures++;
+		return rc;
+	}
 	new = softnetd_config__load(d->opts.config_path, msg, sizeof(msg));
 	if (!new) {
 		rc = errno ? -errno : -EINVAL;
@@ -227,6 +237,9 @@ int softnetd_reload(struct softnetd *d)
 		return rc;
 	}
 	rc = reload_view_build(&view, run, new, msg, sizeof(msg));
+	/* XDP: the changed ports' programs loaded and prepared first; attached with the tables. */
+	if (!rc)
+		rc = daemon_xdp_reload_prepare(d->cfg, new, msg, sizeof(msg));
 	if (!rc) {
 		msg[0] = '\0';
 		pthread_mutex_lock(&d->ctl_lock);
@@ -236,6 +249,10 @@ int softnetd_reload(struct softnetd *d)
 			d->cfg = new;
 		}
 		pthread_mutex_unlock(&d->ctl_lock);
+		if (rc)
+			daemon_xdp_reload_abort();
+		else
+			daemon_xdp_reload_commit();
 		if (rc && !msg[0])
 			snprintf(msg, sizeof(msg), "%s", strerror(-rc));
 	}

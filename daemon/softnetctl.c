@@ -45,9 +45,22 @@ static void usage(FILE *f)
 		"  routes del PREFIX\n"
 		"  fdb                              the bridge's forwarding database\n"
 		"  neigh                            the neighbour (ARP/ND) table\n"
-		"  maps dump                        the stack's maps\n"
+		"  maps                             every map: softnetd's tables, XDP programs' maps\n"
+		"                                   (OBJECT/MAP), kernel-pinned maps (kernel:IF/MAP)\n"
+		"  maps dump [MAP]                  a map's entries (no MAP: softnetd's tables)\n"
+		"  maps update MAP KEY VALUE [any|noexist|exist]\n"
+		"  maps delete MAP KEY              KEY, VALUE: hex bytes in memory order (key 1\n"
+		"                                   of a u32 map is 01000000)\n"
+		"  xdp                              each port's XDP program, engine and verdicts;\n"
+		"                                   kernel attachments\n"
+		"  xdp attach PORT OBJECT [PROGRAM] [--engine auto|jit|interp]\n"
+		"                                   run (or atomically replace) a port's program\n"
+		"  xdp detach PORT\n"
 		"  profile                          the locking profile and its threads\n"
 		"  trace [on|off|reset|dump]        the per-CPU trace ring, dumped in ftrace's layout\n"
+		"  debug fail-alloc [POOL on|off|PERCENT]  fault injection (tests): make POOL's\n"
+		"                                   allocations fail (skb_heads, frag_chunks,\n"
+		"                                   page_pool, all); no argument: show the sites\n"
 		"\n"
 		"options:\n"
 		"  -s, --socket SOCKET  the daemon's control socket (default %s/%s)\n"
@@ -244,6 +257,151 @@ static int parse_routes(struct ctl_request *req, int argc, char **argv)
 	return 0;
 }
 
+/* Copy @arg into @dst (of @max bytes) or say it is too long. */
+static int arg_copy(char *dst, size_t max, const char *arg, const char *what)
+{
+	if (strlen(arg) >= max)
+		return usage_err(what, arg);
+	strcpy(dst, arg);
+	return 0;
+}
+
+/* @arg with the spaces bpftool's dumps put between bytes taken out. */
+static int hex_copy(char *dst, size_t max, const char *arg, const char *what)
+{
+	size_t o = 0;
+
+	for (const char *c = arg; *c; c++) {
+		if (*c == ' ' || *c == ':')
+			continue;
+		if (o + 1 >= max)
+			return usage_err(what, arg);
+		dst[o++] = *c;
+	}
+	dst[o] = '\0';
+	return 0;
+}
+
+/* maps | maps list | maps dump [MAP] | maps update MAP KEY VALUE [FLAGS] | maps delete MAP KEY */
+static int parse_maps(struct ctl_request *req, int argc, char **argv)
+{
+	const char *op = argc > 1 ? argv[1] : "list";
+	int rc;
+
+	*req = (struct ctl_request){.cmd = CTL_MAPS, .op = CTL_OP_LIST};
+	if (!strcmp(op, "list")) {
+		if (argc > 2)
+			return usage_err("maps list: unexpected argument '%s'", argv[2]);
+		return 0;
+	}
+	if (!strcmp(op, "dump")) {
+		req->op = CTL_OP_DUMP;
+		if (argc > 3)
+			return usage_err("maps dump: unexpected argument '%s'", argv[3]);
+		return argc == 3 ? arg_copy(req->map, sizeof(req->map), argv[2],
+					    "maps dump: map name too long: '%s'")
+				 : 0;
+	}
+	if (!strcmp(op, "update")) {
+		req->op = CTL_OP_UPDATE;
+		if (argc < 5 || argc > 6)
+			return usage_err("maps update: expected MAP KEY VALUE [any|noexist|exist]%s",
+					 "");
+		if (argc == 6 && (rc = arg_copy(req->flags, sizeof(req->flags), argv[5],
+						"maps update: expected any, noexist or exist, got "
+						"'%s'")))
+			return rc;
+		if ((rc = hex_copy(req->value, sizeof(req->value), argv[4],
+				   "maps update: VALUE too long: '%s'")))
+			return rc;
+	} else if (!strcmp(op, "delete")) {
+		req->op = CTL_OP_DELETE;
+		if (argc != 4)
+			return usage_err("maps delete: expected MAP KEY%s", "");
+	} else {
+		return usage_err("maps: expected list, dump, update or delete, got '%s'", op);
+	}
+	if ((rc = arg_copy(req->map, sizeof(req->map), argv[2], "maps: map name too long: '%s'")))
+		return rc;
+	return hex_copy(req->key, sizeof(req->key), argv[3], "maps: KEY too long: '%s'");
+}
+
+/* xdp [show] | xdp attach PORT OBJECT [PROGRAM] [--engine E] | xdp detach PORT */
+static int parse_xdp(struct ctl_request *req, int argc, char **argv)
+{
+	const char *op = argc > 1 ? argv[1] : "show";
+	int rc, pos = 0;
+
+	*req = (struct ctl_request){.cmd = CTL_XDP, .op = CTL_OP_SHOW};
+	if (!strcmp(op, "show"))
+		return argc > 2 ? usage_err("xdp: unexpected argument '%s'", argv[2]) : 0;
+	if (!strcmp(op, "detach")) {
+		req->op = CTL_OP_DETACH;
+		if (argc != 3)
+			return usage_err("xdp detach: expected PORT%s", "");
+		return arg_copy(req->dev, sizeof(req->dev), argv[2], "xdp: port name too long: '%s'");
+	}
+	if (strcmp(op, "attach"))
+		return usage_err("xdp: expected show, attach or detach, got '%s'", op);
+	req->op = CTL_OP_ATTACH;
+	for (int i = 2; i < argc; i++) {
+		if (!strcmp(argv[i], "--engine") || !strcmp(argv[i], "-e")) {
+			if (i + 1 >= argc)
+				return usage_err("xdp attach: %s needs auto, jit or interp", argv[i]);
+			rc = arg_copy(req->engine, sizeof(req->engine), argv[++i],
+				      "xdp attach: --engine: expected auto, jit or interp, got '%s'");
+		} else if (!strncmp(argv[i], "--engine=", 9)) {
+			rc = arg_copy(req->engine, sizeof(req->engine), argv[i] + 9,
+				      "xdp attach: --engine: expected auto, jit or interp, got '%s'");
+		} else if (pos == 0) {
+			rc = arg_copy(req->dev, sizeof(req->dev), argv[i],
+				      "xdp attach: port name too long: '%s'");
+			pos++;
+		} else if (pos == 1) {
+			rc = arg_copy(req->object, sizeof(req->object), argv[i],
+				      "xdp attach: object path too long: '%s'");
+			pos++;
+		} else if (pos == 2) {
+			rc = arg_copy(req->program, sizeof(req->program), argv[i],
+				      "xdp attach: program name too long: '%s'");
+			pos++;
+		} else {
+			return usage_err("xdp attach: unexpected argument '%s'", argv[i]);
+		}
+		if (rc)
+			return rc;
+	}
+	if (pos < 2)
+		return usage_err("xdp attach: expected PORT OBJECT [PROGRAM] [--engine E]%s", "");
+	/* The daemon opens the object: give it an absolute path whatever our directory. */
+	if (req->object[0] != '/') {
+		char *abs = realpath(req->object, NULL);
+
+		if (!abs)
+			return usage_err("xdp attach: cannot find object '%s'", req->object);
+		rc = arg_copy(req->object, sizeof(req->object), abs,
+			      "xdp attach: object path too long: '%s'");
+		free(abs);
+		if (rc)
+			return rc;
+	}
+	return 0;
+}
+
+/* update/delete/attach/detach: the daemon's confirmation. */
+static void print_done(FILE *f, const json_t *r)
+{
+	const char *op = json_string_value(json_object_get(r, "op")) ?: "?";
+
+	if (json_object_get(r, "map"))
+		fprintf(f, "map %s: %s key %s: done\n",
+			json_string_value(json_object_get(r, "map")) ?: "?", op,
+			json_string_value(json_object_get(r, "key")) ?: "?");
+	else
+		fprintf(f, "xdp %s %s: done\n", op,
+			json_string_value(json_object_get(r, "port")) ?: "?");
+}
+
 static void print_fdb(FILE *f, const json_t *r)
 {
 	stats_print_entries(f, r, "fdb", "no fdb entries");
@@ -278,6 +436,44 @@ static void print_trace(FILE *f, const json_t *r)
 	if (shown < n)
 		fprintf(stderr, "softnetctl: trace: the newest %lld of %lld events shown\n", shown,
 			n);
+}
+
+static void print_fail_alloc(FILE *f, const json_t *r)
+{
+	const json_t *s;
+	size_t i;
+
+	json_array_foreach(json_object_get(r, "fail_alloc"), i, s)
+		fprintf(f, "%-12s fail %3lld%%  injected %lld\n",
+			json_string_value(json_object_get(s, "pool")) ?: "?",
+			json_integer_value(json_object_get(s, "percent")),
+			json_integer_value(json_object_get(s, "injected")));
+}
+
+/* debug fail-alloc [POOL on|off|PERCENT] */
+static int parse_debug(struct ctl_request *req, int argc, char **argv)
+{
+	char *end;
+	long pct;
+
+	*req = (struct ctl_request){.cmd = CTL_DEBUG, .op = CTL_OP_FAIL_ALLOC, .percent = -1};
+	if (argc < 2 || strcmp(argv[1], "fail-alloc"))
+		return usage_err("debug: expected 'debug fail-alloc [POOL on|off|PERCENT]'%s", "");
+	if (argc == 2)
+		return 0;
+	if (argc != 4)
+		return usage_err("debug fail-alloc: expected POOL and on, off or a percentage%s", "");
+	if (strlen(argv[2]) >= sizeof(req->pool))
+		return usage_err("debug fail-alloc: POOL too long: '%s'", argv[2]);
+	strcpy(req->pool, argv[2]);
+	if (!strcmp(argv[3], "on"))
+		pct = 100;
+	else if (!strcmp(argv[3], "off"))
+		pct = 0;
+	else if ((pct = strtol(argv[3], &end, 10)) < 0 || pct > 100 || *end || end == argv[3])
+		return usage_err("debug fail-alloc: expected on, off or 0..100, got '%s'", argv[3]);
+	req->percent = (int)pct;
+	return 0;
 }
 
 int main(int argc, char **argv)
@@ -331,10 +527,19 @@ int main(int argc, char **argv)
 		return run_once(&o, &req, print);
 	}
 	if (!strcmp(cmd, "maps")) {
-		if (argc != 2 || strcmp(argv[1], "dump"))
-			return usage_err("maps: expected 'maps dump'%s", "");
-		req = (struct ctl_request){.cmd = CTL_MAPS, .op = CTL_OP_DUMP};
-		return run_once(&o, &req, stats_print_maps);
+		rc = parse_maps(&req, argc, argv);
+		if (rc)
+			return rc;
+		print = req.op == CTL_OP_LIST	? stats_print_maps_list
+			: req.op == CTL_OP_DUMP ? stats_print_maps
+						: print_done;
+		return run_once(&o, &req, print);
+	}
+	if (!strcmp(cmd, "xdp")) {
+		rc = parse_xdp(&req, argc, argv);
+		if (rc)
+			return rc;
+		return run_once(&o, &req, req.op == CTL_OP_SHOW ? stats_print_xdp : print_done);
 	}
 	if (!strcmp(cmd, "trace")) {
 		static const struct {
@@ -358,6 +563,10 @@ int main(int argc, char **argv)
 			req.op = ops[i].op;
 		}
 		return run_once(&o, &req, print_trace);
+	}
+	if (!strcmp(cmd, "debug")) {
+		rc = parse_debug(&req, argc, argv);
+		return rc ? rc : run_once(&o, &req, print_fail_alloc);
 	}
 	if (!strcmp(cmd, "ports")) {
 		req.cmd = CTL_PORTS;

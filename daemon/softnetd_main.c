@@ -10,6 +10,7 @@
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "config.h"
 #include "ctl_proto.h"
@@ -32,6 +33,8 @@ static void usage(FILE *f)
 		"  -p, --profile NAME       locking profile, overrides the file's profile:\n"
 		"  -l, --log-level LEVEL    err, warn, info (default) or debug; overrides log_level:\n"
 		"  -j, --journal            log to the systemd journal instead of stderr\n"
+		"  -x, --xdp-engine ENGINE  jit or interp for every port's XDP program, overriding\n"
+		"                           the ports' xdp.engine\n"
 		"  -r, --runtime-dir DIR    where the control socket %s is made\n"
 		"                           (default %s)\n"
 		"  -C, --check-config FILE  check FILE against the configuration schema; print a\n"
@@ -66,6 +69,7 @@ int main(int argc, char **argv)
 		{"profile", required_argument, NULL, 'p'},
 		{"log-level", required_argument, NULL, 'l'},
 		{"journal", no_argument, NULL, 'j'},
+		{"xdp-engine", required_argument, NULL, 'x'},
 		{"runtime-dir", required_argument, NULL, 'r'},
 		{"check-config", required_argument, NULL, 'C'},
 		{"help", no_argument, NULL, 'h'},
@@ -74,11 +78,12 @@ int main(int argc, char **argv)
 	struct softnetd_opts o = {
 		.config_path = SOFTNETD_CONFIG_DEFAULT,
 		.runtime_dir = CTL_RUNTIME_DIR_DEFAULT,
+		.xdp_engine = -1,
 	};
 	const char *check = NULL;
 	int c;
 
-	while ((c = getopt_long(argc, argv, "c:p:l:jr:C:h", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "c:p:l:jx:r:C:h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'c':
 			o.config_path = optarg;
@@ -103,6 +108,14 @@ int main(int argc, char **argv)
 			break;
 		case 'j':
 			o.journal = true;
+			break;
+		case 'x':
+			if (strcmp(optarg, "jit") && strcmp(optarg, "interp")) {
+				fprintf(stderr, "softnetd: --xdp-engine: expected jit|interp, got '%s'\n",
+					optarg);
+				return 2;
+			}
+			o.xdp_engine = !strcmp(optarg, "jit") ? CFG_XDP_ENGINE_JIT : CFG_XDP_ENGINE_INTERP;
 			break;
 		case 'r':
 			if (!*optarg) {

@@ -24,6 +24,7 @@
 
 #include "daemon.h"
 #include "stats_json.h"
+#include "xdp_run.h"
 
 #define LOAD(x) __atomic_load_n(&(x), __ATOMIC_RELAXED)
 
@@ -392,6 +393,8 @@ json_t *stats_json_stats(void)
 	jset(o, "skb_cache", skb_cache_json());
 	jset(o, "page_pools", stats_json_page_pools());
 	jset(o, "stack", stack_json());
+	/* Each port's XDP program and verdict counters (softnetctl stats -e, xdp-bench's -e). */
+	jset(o, "xdp", daemon_xdp_json());
 	return o;
 }
 

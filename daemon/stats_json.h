@@ -21,7 +21,7 @@
 
 /*
  * stats: "time_ns", "totals", "accounting", "ports", "cpus", "queues", "txqs", "skb_cache",
- * "page_pools", "stack".
+ * "page_pools", "stack", "xdp" (as `xdp`: every port's program and verdict counters).
  */
 json_t *stats_json_stats(void);
 /* ports: "ports": [{name, kind, describe, ...}]. */

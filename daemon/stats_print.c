@@ -105,6 +105,66 @@ static void print_drop_reasons(FILE *f, const json_t *prev, const json_t *cur, d
 	}
 }
 
+/*
+ * Per port running XDP, as xdp-bench -e: the verdicts, redirect errors by errno, and the
+ * devmap/cpumap bulk queues' transmissions and drops.
+ */
+static void print_xdp_extended(FILE *f, const json_t *prev, const json_t *cur, double secs)
+{
+	static const char *const act[] = {"XDP_PASS", "XDP_DROP", "XDP_TX", "XDP_REDIRECT",
+					  "XDP_ABORTED"};
+	static const char *const key[] = {"pass", "drop", "tx", "redirect", "aborted"};
+	static const char *const u_pkt[] = {"pkt/s"};
+	static const char *const u_err[] = {"error/s"};
+	static const char *const u_dm[] = {"xmit/s", "drop/s", "bulk-avg"};
+	static const char *const u_cm[] = {"enqueue/s", "drop/s", "kthread/s"};
+	const json_t *pports = json_object_get(json_object_get(prev, "xdp"), "ports");
+	const json_t *e, *p, *pc, *cc, *v;
+	const char *k;
+	char label[64];
+	double r[3];
+	size_t i;
+
+	json_array_foreach(json_object_get(json_object_get(cur, "xdp"), "ports"), i, e) {
+		const char *name = json_string_value(json_object_get(e, "port")) ?: "?";
+		const char *prog = json_string_value(json_object_get(e, "program"));
+
+		cc = json_object_get(e, "counters");
+		p = find_by(pports, "port", name, 0);
+		pc = json_object_get(p, "counters");
+		if (!prog && jget_u(cc, "runs") == jget_u(pc, "runs"))
+			continue; /* no program and nothing ran since the last line */
+		r[0] = rate(pc, cc, "runs", secs);
+		snprintf(label, sizeof(label), "xdp %s%s%s%s", name, prog ? " (" : "", prog ?: "",
+			 prog ? ")" : "");
+		row(f, 2, label, 1, r, u_pkt);
+		for (size_t a = 0; a < sizeof(act) / sizeof(*act); a++) {
+			r[0] = rate(pc, cc, key[a], secs);
+			if (r[0] > 0)
+				row(f, 4, act[a], 1, r, u_pkt);
+		}
+		json_object_foreach((json_t *)json_object_get(cc, "redirect_err"), k, v) {
+			r[0] = rate(json_object_get(pc, "redirect_err"),
+				    json_object_get(cc, "redirect_err"), k, secs);
+			if (r[0] > 0) {
+				snprintf(label, sizeof(label), "redirect_err %s", k);
+				row(f, 4, label, 1, r, u_err);
+			}
+		}
+		r[0] = rate(pc, cc, "devmap_xmit", secs);
+		r[1] = rate(pc, cc, "devmap_drops", secs);
+		r[2] = rate(pc, cc, "devmap_bulks", secs);
+		r[2] = r[2] > 0 ? (r[0] + r[1]) / r[2] : 0;
+		if (r[0] > 0 || r[1] > 0)
+			row(f, 4, "devmap_xmit", 3, r, u_dm);
+		r[0] = rate(pc, cc, "cpumap_enqueue", secs);
+		r[1] = rate(pc, cc, "cpumap_drops", secs);
+		r[2] = rate(pc, cc, "cpumap_kthread_pkts", secs);
+		if (r[0] > 0 || r[1] > 0 || r[2] > 0)
+			row(f, 4, "cpumap", 3, r, u_cm);
+	}
+}
+
 static void print_extended(FILE *f, const json_t *prev, const json_t *cur, double secs)
 {
 	static const char *const u_rx[] = {"pkt/s", "drop/s"};
@@ -175,6 +235,8 @@ static void print_extended(FILE *f, const json_t *prev, const json_t *cur, doubl
 		row(f, 2, label, 4, v, u);
 		print_drop_reasons(f, p, e, secs);
 	}
+
+	print_xdp_extended(f, prev, cur, secs);
 
 	/* per queue: the NAPI instance's polls, packets and average work per poll */
 	json_array_foreach(json_object_get(cur, "queues"), i, e) {
@@ -417,4 +479,52 @@ void stats_print_maps(FILE *f, const json_t *reply)
 				fprintf(f, "    %s\n", js(d, "text"));
 		}
 	}
+}
+
+void stats_print_xdp(FILE *f, const json_t *reply)
+{
+	static const char *const key[] = {"pass", "drop", "tx", "redirect", "aborted"};
+	const json_t *e, *c;
+	size_t i;
+
+	if (json_is_string(json_object_get(reply, "engine_override")))
+		fprintf(f, "engine for every port: %s (--xdp-engine)\n",
+			js(reply, "engine_override"));
+	json_array_foreach(json_object_get(reply, "ports"), i, e) {
+		c = json_object_get(e, "counters");
+		if (!json_object_get(e, "program")) {
+			if (jget_u(c, "runs"))
+				fprintf(f, "%-8s no program (earlier runs %llu)\n", js(e, "port"),
+					jget_u(c, "runs"));
+			else
+				fprintf(f, "%-8s no program\n", js(e, "port"));
+			continue;
+		}
+		fprintf(f, "%-8s program %s of %s, engine %s (asked %s%s%s), from %s\n",
+			js(e, "port"), js(e, "program"), js(e, "object"), js(e, "engine"),
+			js(e, "engine_asked"), *js(e, "engine_note") ? "; " : "",
+			js(e, "engine_note"), js(e, "source"));
+		fprintf(f, "         runs %llu:", jget_u(c, "runs"));
+		for (size_t a = 0; a < sizeof(key) / sizeof(*key); a++)
+			fprintf(f, " %s %llu", key[a], jget_u(c, key[a]));
+		fprintf(f, "; redirected %llu\n", jget_u(c, "redirect_ok"));
+	}
+	json_array_foreach(json_object_get(reply, "kernel"), i, e)
+		fprintf(f, "kernel %s: %s%s%s of %s, %s; maps pinned under %s\n", js(e, "ifname"),
+			*js(e, "program") ? "program " : "first program", js(e, "program"), "",
+			js(e, "object"), js(e, "describe"), js(e, "pin_dir"));
+}
+
+void stats_print_maps_list(FILE *f, const json_t *reply)
+{
+	const json_t *e;
+	size_t i;
+
+	json_array_foreach(json_object_get(reply, "maps"), i, e)
+		fprintf(f, "%-40s %-7s %-14s key %3lld value %4lld max_entries %7lld, %lld entries\n",
+			js(e, "name"), js(e, "role"), js(e, "type"),
+			(long long)json_integer_value(json_object_get(e, "key_size")),
+			(long long)json_integer_value(json_object_get(e, "value_size")),
+			(long long)json_integer_value(json_object_get(e, "max_entries")),
+			(long long)json_integer_value(json_object_get(e, "count")));
 }

@@ -8,7 +8,8 @@
  * redir/s counts frames forwarded to another port (bridge or router), err,drop/s every drop,
  * rx/s and xmit/s what the ports (not the vlan/loop devices stacked on them) received and sent.
  * Extended (-e) adds, in xdp-bench's extended style, the per-CPU receive/redirect/xmit lines, the
- * drops by reason, per-port, per-queue (NAPI) and per-CPU softnet/softirq lines.
+ * drops by reason, per-port, per-port XDP (verdicts, redirect errors by errno, devmap/cpumap
+ * bulk queues), per-queue (NAPI) and per-CPU softnet/softirq lines.
  *
  * Context: a single thread.
  */
@@ -31,6 +32,9 @@ void stats_print_entries(FILE *f, const json_t *reply, const char *key, const ch
 void stats_print_routes(FILE *f, const json_t *reply);
 void stats_print_profile(FILE *f, const json_t *reply);
 void stats_print_maps(FILE *f, const json_t *reply);
+/* softnetctl xdp, softnetctl maps (the list). */
+void stats_print_xdp(FILE *f, const json_t *reply);
+void stats_print_maps_list(FILE *f, const json_t *reply);
 
 /* 1234567.0 -> "1,234,567" (rounded). */
 const char *stats_fmt_num(double v, char *buf, size_t len);

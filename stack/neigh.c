@@ -82,6 +82,19 @@ static bool solicit_due(uint64_t *last, uint64_t now)
 					   __ATOMIC_RELAXED);
 }
 
+bool neigh_lookup_valid(int family, const uint8_t *addr, int dev, uint8_t *mac)
+{
+	struct neigh_key k;
+	struct neigh_val *v;
+
+	neigh_key_of(&k, family, addr, dev);
+	v = sn_map_lookup_elem(stack.neigh, &k);
+	if (!v || __atomic_load_n(&v->state, __ATOMIC_RELAXED) != NEIGH_REACHABLE)
+		return false;
+	memcpy(mac, v->mac, 6);
+	return true;
+}
+
 bool neigh_resolve(int family, const uint8_t *addr, struct sn_netdev *dev, uint8_t *mac)
 {
 	struct neigh_key k;

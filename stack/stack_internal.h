@@ -170,6 +170,8 @@ void neigh_fini(void);
  * and returns false. Context: BH.
  */
 bool neigh_resolve(int family, const uint8_t *addr, struct sn_netdev *dev, uint8_t *mac);
+/* The MAC of a reachable neighbour, without soliciting (bpf_fib_lookup). Context: any. */
+bool neigh_lookup_valid(int family, const uint8_t *addr, int dev, uint8_t *mac);
 /*
  * Learnt from ARP / ND: set @addr on @dev to @mac (not over a static entry). @create: also
  * when there is no entry yet. Context: BH.

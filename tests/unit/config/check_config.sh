@@ -45,6 +45,13 @@ if [ "$n" -lt 15 ]; then
 fi
 
 for yaml in "$examples_dir"/*.yaml; do
+	# The XDP examples name objects where an install puts them: use the ones built here.
+	if grep -q /usr/local/lib/softnetd/bpf/ "$yaml"; then
+		: "${XDP_EXAMPLE_BPF_DIR:?set XDP_EXAMPLE_BPF_DIR for $yaml}"
+		sed "s|/usr/local/lib/softnetd/bpf/|$XDP_EXAMPLE_BPF_DIR/|" "$yaml" \
+			>"$tmp/$(basename "$yaml")"
+		yaml=$tmp/$(basename "$yaml")
+	fi
 	check "example/$(basename "$yaml")" 0 /dev/null --check-config "$yaml"
 	if [ "$(wc -l <"$tmp/out")" -ne 1 ] || ! grep -q "^$yaml: ok: " "$tmp/out"; then
 		echo "FAIL example/$(basename "$yaml"): summary line missing"; fail=1

@@ -240,6 +240,62 @@ static void test_error_returns_nothing(void **state)
 	assert_string_equal(msg, "t.yaml:");
 }
 
+/* ports[].xdp and kernel_xdp: values, defaults, and the object file checks. */
+static void test_xdp(void **state)
+{
+	char msg[512];
+	struct softnetd_config *cfg;
+
+	(void)state;
+	cfg = parse("ports:\n"
+		    "  - name: p0\n    type: afxdp\n    ifname: v0\n"
+		    "    xdp: { object: /etc/passwd, program: xdp_fwd, engine: interp }\n"
+		    "  - name: l0\n    type: loop\n    peer: l0\n    xdp: { object: /etc/passwd }\n"
+		    "  - name: p1\n    type: afxdp\n    ifname: v1\n"
+		    "kernel_xdp:\n"
+		    "  - { ifname: k0, object: /etc/passwd }\n"
+		    "  - { ifname: k1, object: /etc/passwd, program: f, mode: skb, pin_dir: /sys/fs/bpf/x }\n",
+		    msg, sizeof(msg));
+	if (!cfg)
+		fail_msg("%s", msg);
+	assert_string_equal(cfg->ports[0].xdp.object, "/etc/passwd");
+	assert_string_equal(cfg->ports[0].xdp.program, "xdp_fwd");
+	assert_int_equal(cfg->ports[0].xdp.engine, CFG_XDP_ENGINE_INTERP);
+	/* any port type takes xdp:; program and engine default to the first program and auto */
+	assert_string_equal(cfg->ports[1].xdp.object, "/etc/passwd");
+	assert_null(cfg->ports[1].xdp.program);
+	assert_int_equal(cfg->ports[1].xdp.engine, CFG_XDP_ENGINE_AUTO);
+	assert_null(cfg->ports[2].xdp.object);
+	assert_int_equal(cfg->nr_kernel_xdp, 2);
+	assert_string_equal(cfg->kernel_xdp[0].ifname, "k0");
+	assert_int_equal(cfg->kernel_xdp[0].mode, CFG_KXDP_NATIVE);
+	assert_null(cfg->kernel_xdp[0].program);
+	assert_null(cfg->kernel_xdp[0].pin_dir);
+	assert_int_equal(cfg->kernel_xdp[1].mode, CFG_KXDP_SKB);
+	assert_string_equal(cfg->kernel_xdp[1].program, "f");
+	assert_string_equal(cfg->kernel_xdp[1].pin_dir, "/sys/fs/bpf/x");
+	softnetd_config__summary(cfg, msg, sizeof(msg));
+	assert_non_null(strstr(msg, "xdp on 2 ports, 2 kernel xdp"));
+	softnetd_config__free(cfg);
+
+	/* an error in a later entry frees what the earlier ones hold (ASan checks) */
+	cfg = parse("ports:\n  - { name: p0, type: afxdp, ifname: v, xdp: { object: /etc/passwd } }\n"
+		    "kernel_xdp:\n  - { ifname: k0, object: /etc/passwd, program: f }\n"
+		    "  - { ifname: k1, object: /etc }\n",
+		    msg, sizeof(msg));
+	assert_null(cfg);
+	assert_string_equal(msg, "t.yaml:5:27: kernel_xdp[1].object: expected a regular file (a BPF "
+				 "object), got \"/etc\" (a directory)");
+	cfg = parse("ports:\n  - { name: p0, type: afxdp, ifname: v, xdp: { object: /etc/passwd, "
+		    "engine: turbo } }\n",
+		    msg, sizeof(msg));
+	assert_null(cfg);
+	assert_string_equal(msg, "t.yaml:2:77: ports[0].xdp.engine: expected auto|jit|interp, got "
+				 "\"turbo\"");
+	assert_string_equal(softnetd_xdp_engine_name(CFG_XDP_ENGINE_JIT), "jit");
+	assert_string_equal(softnetd_kernel_xdp_mode_name(CFG_KXDP_SKB), "skb");
+}
+
 static void test_missing_file(void **state)
 {
 	char msg[256];
@@ -261,6 +317,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_vlan),
 		cmocka_unit_test(test_forward_reference_and_limits),
 		cmocka_unit_test(test_error_returns_nothing),
+		cmocka_unit_test(test_xdp),
 		cmocka_unit_test(test_missing_file),
 	};
 

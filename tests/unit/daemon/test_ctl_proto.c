@@ -32,7 +32,22 @@ static void test_commands(void **state)
 		{"{\"cmd\":\"routes\",\"op\":\"show\"}", CTL_ROUTES, CTL_OP_SHOW},
 		{"{\"cmd\":\"fdb\"}", CTL_FDB, CTL_OP_NONE},
 		{"{\"cmd\":\"neigh\"}", CTL_NEIGH, CTL_OP_NONE},
-		{"{\"cmd\":\"maps\"}", CTL_MAPS, CTL_OP_DUMP},
+		{"{\"cmd\":\"maps\"}", CTL_MAPS, CTL_OP_LIST},
+		{"{\"cmd\":\"maps\",\"op\":\"list\"}", CTL_MAPS, CTL_OP_LIST},
+		{"{\"cmd\":\"maps\",\"op\":\"dump\",\"map\":\"kernel:sn-k0/tx_port\"}", CTL_MAPS,
+		 CTL_OP_DUMP},
+		{"{\"cmd\":\"maps\",\"op\":\"update\",\"map\":\"redirect_devmap.bpf.o/tx_port\","
+		 "\"key\":\"00000000\",\"value\":\"0A000000\",\"flags\":\"noexist\"}",
+		 CTL_MAPS, CTL_OP_UPDATE},
+		{"{\"cmd\":\"maps\",\"op\":\"delete\",\"map\":\"sn_fdb\",\"key\":\"0102\"}", CTL_MAPS,
+		 CTL_OP_DELETE},
+		{"{\"cmd\":\"xdp\"}", CTL_XDP, CTL_OP_SHOW},
+		{"{\"cmd\":\"xdp\",\"op\":\"attach\",\"port\":\"p0\",\"object\":\"/x/drop.bpf.o\"}",
+		 CTL_XDP, CTL_OP_ATTACH},
+		{"{\"cmd\":\"xdp\",\"op\":\"attach\",\"port\":\"p0\",\"object\":\"/x/a.o\","
+		 "\"program\":\"xdp_fwd\",\"engine\":\"interp\"}",
+		 CTL_XDP, CTL_OP_ATTACH},
+		{"{\"cmd\":\"xdp\",\"op\":\"detach\",\"port\":\"p0\"}", CTL_XDP, CTL_OP_DETACH},
 		{"{\"cmd\":\"maps\",\"op\":\"dump\"}", CTL_MAPS, CTL_OP_DUMP},
 		{"{\"cmd\":\"profile\"}", CTL_PROFILE, CTL_OP_NONE},
 		{"{\"cmd\":\"trace\"}", CTL_TRACE, CTL_OP_DUMP},
@@ -99,12 +114,12 @@ static void test_refused(void **state)
 		{"[\"stats\"]", "request: expected a JSON object, got a list"},
 		{"\"stats\"", "request: invalid JSON at column *"},
 		{"{\"cmd\":true}", "request: cmd: expected stats|ports|napi|routes|fdb|neigh|maps|"
-				   "profile|trace, got a boolean"},
+				   "profile|trace|xdp, got a boolean"},
 		{"{}", "request: \"cmd\": expected a command, got nothing"},
 		{"{\"cmd\":42}", "request: cmd: expected stats|ports|napi|routes|fdb|neigh|maps|"
-				 "profile|trace, got a number"},
+				 "profile|trace|xdp, got a number"},
 		{"{\"cmd\":\"reboot\"}", "request: cmd: expected stats|ports|napi|routes|fdb|neigh|"
-					 "maps|profile|trace, got \"reboot\""},
+					 "maps|profile|trace|xdp, got \"reboot\""},
 		{"{\"cmd\":\"stats\",\"cmd\":\"ports\"}", "request: invalid JSON at column *"},
 		{"{\"cmd\":\"stats\",\"verbose\":true}", "stats: unknown key \"verbose\""},
 		{"{\"cmd\":\"stats\",\"op\":\"show\"}", "stats: unknown key \"op\""},
@@ -113,7 +128,38 @@ static void test_refused(void **state)
 		 "routes: op: expected show|add|del, got \"flush\""},
 		{"{\"cmd\":\"routes\",\"op\":null}", "routes: op: expected show|add|del, got null"},
 		{"{\"cmd\":\"trace\",\"op\":\"show\"}", "trace: op: expected dump|on|off|reset, got \"show\""},
-		{"{\"cmd\":\"maps\",\"op\":\"update\"}", "maps: op: expected dump, got \"update\""},
+		{"{\"cmd\":\"maps\",\"op\":\"flush\"}",
+		 "maps: op: expected dump|list|update|delete, got \"flush\""},
+		{"{\"cmd\":\"maps\",\"op\":\"update\"}", "maps update: map: expected a value, got nothing"},
+		{"{\"cmd\":\"maps\",\"op\":\"update\",\"map\":\"m\",\"key\":\"00\"}",
+		 "maps update: value: expected a value, got nothing"},
+		{"{\"cmd\":\"maps\",\"op\":\"update\",\"map\":\"m\",\"key\":\"0\",\"value\":\"00\"}",
+		 "maps update: key: expected hex bytes in memory order (01000000), got \"0\""},
+		{"{\"cmd\":\"maps\",\"op\":\"update\",\"map\":\"m\",\"key\":\"00\",\"value\":\"zz\"}",
+		 "maps update: value: expected hex bytes in memory order, got \"zz\""},
+		{"{\"cmd\":\"maps\",\"op\":\"update\",\"map\":\"m\",\"key\":\"00\",\"value\":\"00\","
+		 "\"flags\":\"lock\"}",
+		 "maps update: flags: expected any|noexist|exist, got \"lock\""},
+		{"{\"cmd\":\"maps\",\"op\":\"delete\",\"map\":\"m\",\"key\":\"00\",\"value\":\"00\"}",
+		 "maps delete: takes no value"},
+		{"{\"cmd\":\"maps\",\"op\":\"dump\",\"map\":\"a b\"}",
+		 "maps dump: map: expected a map name as 'maps' lists it, got \"a b\""},
+		{"{\"cmd\":\"maps\",\"key\":\"00\"}", "maps list: takes no key"},
+		{"{\"cmd\":\"xdp\",\"op\":\"attach\",\"port\":\"p0\"}",
+		 "xdp attach: object: expected a value, got nothing"},
+		{"{\"cmd\":\"xdp\",\"op\":\"attach\",\"port\":\"p0\",\"object\":\"rel.o\"}",
+		 "xdp attach: object: expected an absolute path without spaces, got \"rel.o\""},
+		{"{\"cmd\":\"xdp\",\"op\":\"attach\",\"port\":\"p0\",\"object\":\"/a.o\","
+		 "\"engine\":\"fast\"}",
+		 "xdp attach: engine: expected auto|jit|interp, got \"fast\""},
+		{"{\"cmd\":\"xdp\",\"op\":\"attach\",\"port\":\"p0\",\"object\":\"/a.o\","
+		 "\"program\":\"1x\"}",
+		 "xdp attach: program: expected a function name, got \"1x\""},
+		{"{\"cmd\":\"xdp\",\"op\":\"detach\"}", "xdp detach: port: expected a value, got nothing"},
+		{"{\"cmd\":\"xdp\",\"op\":\"detach\",\"port\":\"p 0\"}",
+		 "xdp detach: port: expected a port name (letters, digits, '_', '-', '.'), got \"p 0\""},
+		{"{\"cmd\":\"xdp\",\"port\":\"p0\"}", "xdp show: takes no port"},
+		{"{\"cmd\":\"xdp\",\"dev\":\"p0\"}", "xdp: unknown key \"dev\""},
 		{"{\"cmd\":\"routes\",\"op\":\"add\",\"dev\":\"p0\"}",
 		 "routes add: prefix: expected ADDR/LEN, got nothing"},
 		{"{\"cmd\":\"routes\",\"op\":\"add\",\"prefix\":\"10.0.2.1/24\",\"dev\":\"p0\"}",
@@ -231,11 +277,38 @@ static void test_format_round_trip(void **state)
 			r.op = CTL_OP_SHOW;
 		if (c == CTL_MAPS || c == CTL_TRACE)
 			r.op = CTL_OP_DUMP;
+		if (c == CTL_XDP)
+			r.op = CTL_OP_SHOW;
 		line = ctl_request_format(&r);
 		assert_non_null(line);
 		assert_int_equal(ctl_request_parse(line, strlen(line), &out, err, sizeof(err)), 0);
 		assert_int_equal(out.cmd, c);
 		assert_int_equal(out.op, r.op);
+		free(line);
+	}
+	/* The xdp and maps arguments go out and come back the same. */
+	{
+		struct ctl_request x = {.cmd = CTL_XDP, .op = CTL_OP_ATTACH};
+		struct ctl_request m = {.cmd = CTL_MAPS, .op = CTL_OP_UPDATE};
+
+		strcpy(x.dev, "p0");
+		strcpy(x.object, "/usr/lib/softnetd/redirect_devmap.bpf.o");
+		strcpy(x.program, "xdp_redirect_devmap");
+		strcpy(x.engine, "jit");
+		line = ctl_request_format(&x);
+		assert_non_null(line);
+		assert_non_null(strstr(line, "\"port\":\"p0\""));
+		assert_int_equal(ctl_request_parse(line, strlen(line) - 1, &out, err, sizeof(err)), 0);
+		assert_memory_equal(&x, &out, sizeof(x));
+		free(line);
+		strcpy(m.map, "kernel:sn-k0/tx_port");
+		strcpy(m.key, "00000000");
+		strcpy(m.value, "0a000000");
+		strcpy(m.flags, "exist");
+		line = ctl_request_format(&m);
+		assert_non_null(line);
+		assert_int_equal(ctl_request_parse(line, strlen(line) - 1, &out, err, sizeof(err)), 0);
+		assert_memory_equal(&m, &out, sizeof(m));
 		free(line);
 	}
 	in.cmd = CTL_CMD_NR;
