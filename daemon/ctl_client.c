@@ -136,6 +136,7 @@ json_t *ctl_conn_call(struct ctl_conn *c, const struct ctl_request *req, char **
 {
 	char *line = ctl_request_format(req), *reply;
 	size_t len, off = 0;
+	int send_errno = 0;
 	json_t *o;
 
 	if (raw)
@@ -150,6 +151,11 @@ json_t *ctl_conn_call(struct ctl_conn *c, const struct ctl_request *req, char **
 
 		if (n < 0 && errno == EINTR)
 			continue;
+		/* A refusal (ctl_server.c) is written before the daemon closes: read it below. */
+		if (n < 0 && (errno == EPIPE || errno == ECONNRESET)) {
+			send_errno = errno;
+			break;
+		}
 		if (n <= 0) {
 			conn_err(err, errlen, "sending the request: %s", strerror(errno));
 			free(line);
@@ -159,6 +165,10 @@ json_t *ctl_conn_call(struct ctl_conn *c, const struct ctl_request *req, char **
 	}
 	free(line);
 	reply = conn_read_line(c, &len, err, errlen);
+	if (!reply && send_errno) {
+		errno = send_errno;
+		conn_err(err, errlen, "sending the request: %s", strerror(send_errno));
+	}
 	if (!reply)
 		return NULL;
 	o = ctl_reply_parse(reply, len, err, errlen);

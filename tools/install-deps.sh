@@ -9,6 +9,7 @@ pkgs=(
   libbpf-dev libxdp-dev xdp-tools libelf-dev bpftool
   libyaml-dev libjansson-dev libsystemd-dev systemtap-sdt-dev libcap-dev
   libclang-rt-14-dev gnuplot-nox rt-tests iproute2 util-linux
+  strace  # tests/integration/test_privilege.sh: where the daemon writes
   python3 dpdk libdpdk-dev  # integration tests (pkt.py), the DPDK port backend and demo
 )
 missing=()
