@@ -26,6 +26,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "fail_alloc.h"
 #include "nolock_pool_internal.h"
 #include "percpu.h"
 #include "preempt.h"
@@ -229,6 +230,9 @@ void *pool_alloc_nolock(struct nolock_pool *p)
 	bool busy = false;
 	void *obj = NULL;
 
+	/* Fault injection (fail_alloc.h): fail as an empty pool does, counted the same way. */
+	if (p->fail_site >= 0 && unlikely(fail_alloc((enum fail_alloc_site)p->fail_site)))
+		goto fail;
 	if (rt_mutex_trylock(&c->lock)) {
 		if (!c->count) {
 			if (rt_mutex_trylock(&p->lock)) {
@@ -251,6 +255,7 @@ void *pool_alloc_nolock(struct nolock_pool *p)
 		}
 	}
 	if (unlikely(!obj)) {
+fail:
 		np_stat_add(p, cpu, nolock_fail, 1);
 		if (busy)
 			np_stat_add(p, cpu, nolock_busy, 1);
@@ -418,6 +423,7 @@ struct nolock_pool *nolock_pool__create(const struct nolock_pool_opts *opts)
 	if (!p)
 		goto err_nomem;
 	snprintf(p->name, sizeof(p->name), "%s", NP_OPT(opts, name, "nolock_pool"));
+	p->fail_site = fail_alloc_site_of_pool(p->name);
 	align = NP_OPT(opts, align, _Alignof(void *));
 	if (align & (align - 1))
 		goto err_free_pool_inval;

@@ -35,6 +35,7 @@ struct nolock_pool {
 	char name[32];
 	size_t obj_size, stride, nr_objs;
 	unsigned int cache_size, batch;
+	int fail_site;               /* fail_alloc.h site of this pool's name, or -1 */
 	char *base;                  /* nr_objs objects, stride bytes apart; owned by the pool */
 	struct np_cache *cache;      /* per-CPU */
 	struct np_pcpu_stats *stats; /* per-CPU */

@@ -22,6 +22,7 @@
 #include <sys/mman.h>
 
 #include "bhlock/compiler.h"
+#include "bhlock/fail_alloc.h"
 #include "bhlock/percpu.h"
 #include "bhlock/preempt.h"
 #include "bhlock/profile.h"
@@ -279,6 +280,10 @@ static uint32_t pp_refill_slow(struct sn_page_pool *pp)
 
 void *sn_page_pool_alloc(struct sn_page_pool *pp)
 {
+	if (unlikely(fail_alloc(FAIL_ALLOC_PAGE_POOL))) { /* fault injection: as if empty */
+		pp_stat_add(pp, alloc_empty, 1);
+		return NULL;
+	}
 	if (likely(pp->alloc.count)) {
 		pp_stat_add(pp, alloc_fast, 1);
 	} else if (pp_refill_from_ring(pp)) {

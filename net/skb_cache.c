@@ -20,6 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "bhlock/fail_alloc.h"
 #include "bhlock/local_lock.h"
 #include "bhlock/nolock_pool.h"
 #include "bhlock/percpu.h"
@@ -180,6 +181,9 @@ void sn_skb_cache_fini(void)
 /* napi_skb_cache_get(): refill with `bulk` heads when empty; never waits. */
 void *sn_skb_cache_get(void)
 {
+	/* Fault injection: no head from the cache either (fail_alloc.h says why). */
+	if (unlikely(fail_alloc(FAIL_ALLOC_SKB_HEADS)))
+		return NULL;
 	guard(local_lock_nested_bh)(&napi_alloc_cache.bh_lock);
 	struct napi_alloc_cache *nc = this_cpu_ptr(&napi_alloc_cache);
 

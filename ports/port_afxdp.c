@@ -45,7 +45,11 @@
 
 #include <linux/ethtool.h>
 #include <linux/if_link.h>
+#include <linux/netlink.h>
+#include <linux/rtnetlink.h>
+#include <linux/sock_diag.h>
 #include <linux/sockios.h>
+#include <linux/xdp_diag.h>
 #include <net/if_arp.h>
 #include <net/if.h>
 #include <sys/ioctl.h>
@@ -358,6 +362,13 @@ static int afxdp_poll(struct sn_napi *napi, int budget)
 		xsk_ring_cons__release(&q->rx, n);
 		afxdp_refill(q, AFXDP_REFILL_MAX);
 	}
+	/*
+	 * The page_pool had nothing and the fill ring ran dry: no frame can arrive to schedule us
+	 * again, and only this poll refills it. Stay scheduled, as a driver whose rx refill failed
+	 * does (mlx5e_post_rx_wqes() keeping its NAPI busy), until buffers come back.
+	 */
+	if (unlikely(!q->nr_in_kernel))
+		return budget;
 	if ((int)n < budget)
 		napi_complete_done(napi, (int)n);
 	return (int)n;
@@ -592,6 +603,117 @@ static int afxdp_socket_first(struct afxdp_port *pt, struct afxdp_queue *q, char
 		snprintf(err, errlen, "port '%s': rxq 0: AF_XDP socket on %s failed: %s", name,
 			 pt->ifname, strerror(-rc));
 	return rc;
+}
+
+/* ---- a killed predecessor's XDP program ----------------------------------------------------- */
+
+/*
+ * AF_XDP sockets of this network namespace bound to @ifindex, through sock_diag (what `ss --xdp`
+ * reads). Return: the count, or -errno (-ENOENT: the kernel has no AF_XDP sock_diag).
+ */
+static int afxdp_bound_sockets(int ifindex)
+{
+	struct {
+		struct nlmsghdr nlh;
+		struct xdp_diag_req req;
+	} msg = {
+		.nlh = {.nlmsg_len = sizeof(msg), .nlmsg_type = SOCK_DIAG_BY_FAMILY,
+			.nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP},
+		.req = {.sdiag_family = AF_XDP, .xdiag_show = XDP_SHOW_INFO},
+	};
+	char buf[16384] __attribute__((aligned(8)));
+	int fd = socket(AF_NETLINK, SOCK_DGRAM | SOCK_CLOEXEC, NETLINK_SOCK_DIAG), n = 0, rc = 0;
+
+	if (fd < 0)
+		return -errno;
+	if (send(fd, &msg, sizeof(msg), 0) < 0)
+		rc = -errno;
+	while (!rc) {
+		int len = (int)recv(fd, buf, sizeof(buf), 0);
+		struct nlmsghdr *h = (struct nlmsghdr *)buf;
+
+		if (len <= 0) {
+			rc = len ? -errno : -EPROTO;
+			break;
+		}
+		for (; NLMSG_OK(h, len); h = NLMSG_NEXT(h, len)) {
+			struct xdp_diag_msg *m = NLMSG_DATA(h);
+			struct rtattr *a = (struct rtattr *)(m + 1);
+			int alen = (int)h->nlmsg_len - (int)NLMSG_LENGTH(sizeof(*m));
+
+			if (h->nlmsg_type == NLMSG_DONE)
+				goto out;
+			if (h->nlmsg_type == NLMSG_ERROR) {
+				rc = ((struct nlmsgerr *)NLMSG_DATA(h))->error ?: -EPROTO;
+				goto out;
+			}
+			for (; RTA_OK(a, alen); a = RTA_NEXT(a, alen))
+				if (a->rta_type == XDP_DIAG_INFO &&
+				    (int)((struct xdp_diag_info *)RTA_DATA(a))->ifindex == ifindex)
+					n++;
+		}
+	}
+out:
+	close(fd);
+	return rc ? rc : n;
+}
+
+static bool afxdp_reclaim_orphans; /* set at start-up only, before any port is created */
+
+void sn_port_afxdp_reclaim_orphans(void)
+{
+	afxdp_reclaim_orphans = true;
+}
+
+/*
+ * A softnetd killed by SIGKILL leaves libxdp's XSK program attached (and, in dispatcher mode,
+ * its bpffs pins): the sockets died with the process, the netlink attachment did not. If the
+ * interface carries only libxdp's xsk_def_prog and no AF_XDP socket is bound to it, nobody uses
+ * the program: detach it now, so that this daemon attaches its own and detaches it at stop
+ * instead of taking it for someone else's and leaving it behind. Without AF_XDP sock_diag
+ * (CONFIG_XDP_SOCKETS_DIAG) the sockets cannot be listed; then only a predecessor known dead
+ * (sn_port_afxdp_reclaim_orphans(): its control socket was stale) makes the program an orphan.
+ * Context: thread, at create.
+ */
+static void afxdp_detach_orphan(struct afxdp_port *pt, const char *port)
+{
+	libbpf_print_fn_t old = afxdp_quiet_begin();
+	struct xdp_multiprog *mp = xdp_multiprog__get_from_ifindex(pt->ifindex);
+	struct xdp_program *prog;
+	bool only_xsk = false;
+	int users, rc;
+
+	if (!mp || libxdp_get_error(mp))
+		goto out_quiet;
+	if (xdp_multiprog__is_legacy(mp)) {
+		prog = xdp_multiprog__main_prog(mp);
+		only_xsk = prog && !strcmp(xdp_program__name(prog), "xsk_def_prog");
+	} else {
+		for (prog = xdp_multiprog__next_prog(NULL, mp); prog;
+		     prog = xdp_multiprog__next_prog(prog, mp)) {
+			only_xsk = !strcmp(xdp_program__name(prog), "xsk_def_prog");
+			if (!only_xsk)
+				break;
+		}
+	}
+	if (!only_xsk)
+		goto out_close;
+	users = afxdp_bound_sockets(pt->ifindex);
+	if (users < 0 && afxdp_reclaim_orphans)
+		users = 0;
+	if (users) {
+		if (users < 0)
+			fprintf(stderr, "port '%s': libxdp's XSK program is on %s and its users cannot "
+				"be listed (%s): left as it is\n", port, pt->ifname, strerror(-users));
+		goto out_close;
+	}
+	rc = xdp_multiprog__detach(mp);
+	fprintf(stderr, "port '%s': libxdp's XSK program on %s has no AF_XDP socket (a killed "
+		"predecessor's): %s\n", port, pt->ifname, rc ? strerror(-rc) : "detached");
+out_close:
+	xdp_multiprog__close(mp);
+out_quiet:
+	afxdp_quiet_end(old);
 }
 
 /* What libxdp ended up with on the interface: dispatcher or single program, and how attached. */
@@ -1038,6 +1160,7 @@ struct sn_netdev *sn_port_afxdp_create(const struct cfg_port *p, const struct sn
 		pt->q[i].fd = -1;
 		pt->q[i].cpu = dev->napi[i].cpu;
 	}
+	afxdp_detach_orphan(pt, p->name);
 	pt->prog_was_attached = !bpf_xdp_query_id(pt->ifindex, 0, &id) && id;
 	for (unsigned int i = 0; i < nr_q; i++) {
 		rc = afxdp_queue_setup(dev, pt, i, err, errlen);

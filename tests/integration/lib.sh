@@ -402,3 +402,155 @@ sn_veth_drops() {
 	fi
 	echo "$n"
 }
+
+# ---- fault tests (test_fault_*.sh) -------------------------------------------------------------
+
+# sn_wait_for WHAT TIMEOUT_S CMD...: run CMD every 0.1 s until it succeeds; fail after TIMEOUT_S
+# (conditions are waited for, not slept for: the machine may be loaded).
+sn_wait_for() {
+	local what=$1 t=$2 i
+	shift 2
+	for i in $(seq $((t * 10))); do
+		"$@" && return 0
+		sleep 0.1
+	done
+	sn_fail "$what: not within $t s"
+}
+
+# sn_gen_bg NS OUT ARGS...: `softnet-gen send ARGS` in NS in the background (JSON into OUT, errors
+# into OUT.err); its pid in SN_GEN_PID. Wait for it with sn_gen_wait OUT, or stop it with
+# sn_gen_stop OUT (a long --duration and an explicit stop keep phases independent of load).
+sn_gen_bg() {
+	local ns=$1 out=$2
+	shift 2
+	# not through sn_gen: $! must be softnet-gen itself (ip netns exec execs it), not a subshell
+	SOFTNET_GEN_BPF_DIR=${SOFTNET_GEN_BPF_DIR:-} ip netns exec "$ns" "$SOFTNET_GEN" send "$@" \
+		>"$out" 2>"$out.err" &
+	SN_GEN_PID=$!
+	SN_BG_PIDS+=("$SN_GEN_PID")
+	echo "$SN_GEN_PID" >"$out.pid"
+}
+
+# sn_gen_stop OUT: stop it now (SIGINT: it prints what it sent) and wait for it.
+sn_gen_stop() {
+	kill -INT "$(cat "$1.pid")" 2>/dev/null
+	sn_gen_wait "$1"
+}
+
+sn_gen_wait() {
+	wait "$(cat "$1.pid")" || sn_fail "softnet-gen send: $(cat "$1.err")"
+	[ -s "$1" ] || sn_fail "softnet-gen send printed nothing: $(cat "$1.err")"
+}
+
+# sn_jvals FILE PATH...: the numbers at the PATHs (as sn_jget reads them), on one line, from one
+# python run (python starts slowly on a loaded machine: read a snapshot once, not per number).
+sn_jvals() {
+	"$SN_PY" - "$PKT" "$@" <<'PY' 2>"$1.jerr" || sn_fail "stats: $(cat "$1.jerr")"
+import importlib.util, sys
+spec = importlib.util.spec_from_file_location("pkt", sys.argv[1])
+pkt = importlib.util.module_from_spec(spec)
+spec.loader.exec_module(pkt)
+doc = pkt.jload(sys.argv[2])
+print(" ".join(str(pkt.jget(doc, p)) for p in sys.argv[3:]))
+PY
+}
+
+# sn_pool_levels FILE: what softnetd's pools hold in a stats file, as one line
+# "in_flight H chunks C page_pool P": frame heads out (skb cache gets - puts), fragment chunks in
+# use, page_pool buffers in use (the AF_XDP fill rings' share included), summed over the pools.
+sn_pool_levels() {
+	local v
+	v=$(sn_jvals "$1" accounting.in_flight skb_cache.chunks_in_use 'page_pools.*.in_use') ||
+		exit 1
+	set -- $v
+	echo "in_flight $1 chunks $2 page_pool $3"
+}
+
+# sn_expect_pools_idle WHAT IDLE_FILE FILE: re-read the stats into FILE (5 s at most) until the
+# pools are back to the levels of IDLE_FILE (taken before any traffic), with no head in flight.
+sn_expect_pools_idle() {
+	local idle now i
+	idle=$(sn_pool_levels "$2") || exit 1
+	[[ "$idle" == "in_flight 0 "* ]] || sn_fail "$1: frame heads in flight when idle: $idle"
+	for i in $(seq 50); do
+		sn_stats "$3"
+		now=$(sn_pool_levels "$3") || exit 1
+		[ "$now" = "$idle" ] && return 0
+		sleep 0.1
+	done
+	sn_fail "$1: pools not back to the idle level: idle [$idle], now [$now]"
+}
+
+# sn_expect_accounting WHAT FILE: softnetd's own equations (the "accounting" object) are exact:
+# received = forwarded + consumed + dropped, forwarded + flood copies + generated = transmitted
+# + dropped; prints "rx N fwd N gen N tx N rx_drops N tx_drops N".
+sn_expect_accounting() {
+	local v il el fl
+	v=$(sn_jvals "$2" accounting.ingress.lost accounting.egress.lost accounting.frames_lost \
+		accounting.ingress.received accounting.ingress.forwarded accounting.egress.generated \
+		accounting.egress.transmitted accounting.ingress.dropped accounting.egress.dropped) ||
+		exit 1
+	read -r il el fl _ <<<"$v"
+	[ "$il" = 0 ] && [ "$el" = 0 ] && [ "$fl" = 0 ] ||
+		sn_fail "$1: softnetd's accounting is not exact (ingress lost $il, egress lost $el, frames lost $fl): $("$SN_PY" -c 'import json,sys
+print(json.dumps(json.load(open(sys.argv[1]))["accounting"]))' "$2")"
+	set -- $v
+	echo "rx $4 fwd $5 gen $6 tx $7 rx_drops $8 tx_drops $9"
+}
+
+# sn_check_drain LOG: softnetd's drain lines ("stopped: egress: ...", "stopped: ingress: ...",
+# "stopped: frames lost: ...") add up, the drops by reason sum to the drops, nothing is lost or
+# in flight, and no leak was reported. Prints the three lines.
+sn_check_drain() {
+	"$SN_PY" - "$1" <<'PY'
+import re, sys
+lines = open(sys.argv[1], errors="replace").read().splitlines()
+def last(tag):
+    c = [l for l in lines if "stopped: " + tag in l]
+    return c[-1] if c else None
+eg, ing, lost = last("egress:"), last("ingress:"), last("frames lost:")
+if not (eg and ing and lost):
+    sys.exit("softnetd's drain lines (stopped: egress/ingress/frames lost) are missing")
+def reasons(l):
+    m = re.search(r"\(([^)]*)\)\s*$", l)
+    return sum(int(v) for v in re.findall(r"\b(\d+)\b", m.group(1))) if m else 0
+def nums(pat, l):
+    m = re.search(pat, l)
+    if not m:
+        sys.exit("cannot read: " + l)
+    return [int(x) for x in m.groups()]
+errs = []
+f, fc, g, t, d = nums(r"forwarded (\d+) \+ flood copies (\d+) \+ generated (\d+) = transmitted (\d+) \+ dropped (\d+)", eg)
+if f + fc + g != t + d: errs.append(f"egress: {f}+{fc}+{g} != {t}+{d}")
+if reasons(eg) != d: errs.append(f"egress drops by reason sum to {reasons(eg)}, not {d}")
+r, f2, c, d2 = nums(r"received (\d+) = forwarded (\d+) \+ consumed (\d+) \+ dropped (\d+)", ing)
+if r != f2 + c + d2: errs.append(f"ingress: {r} != {f2}+{c}+{d2}")
+if reasons(ing) != d2: errs.append(f"ingress drops by reason sum to {reasons(ing)}, not {d2}")
+fl, = nums(r"frames lost: (-?\d+)", lost)
+inf, = nums(r"in flight (-?\d+)", lost)
+if fl or inf: errs.append(f"frames lost {fl}, in flight {inf}")
+errs += ["leak reported: " + l.strip() for l in lines if re.search(r"\bleak\b", l.lower())]
+print(eg.strip()); print(ing.strip()); print(lost.strip())
+if errs:
+    sys.exit("; ".join(errs))
+PY
+}
+
+# Kernel drops on the way A -> f0 are f0's rx_dropped alone in the fault tests: the generator
+# sends with XDP (ndo_xdp_xmit), and veth counts a frame f0's ring had no room for both in f0's
+# rx_dropped and in a0's tx_dropped (veth_get_stats64(): peer_tq_xdp_xmit_err on both sides), so
+# sn_veth_drops f0 a0 would count those twice.
+# sn_xdp_xmit NS IF: frames XDP handed to IF's transmit (a veth: tx_queue_*_xdp_xmit and
+# _xdp_xmit_errors of `ethtool -S`), what softnet-gen's live frames put on the wire as the kernel
+# counts them. softnet-gen's own "sent" misses the chunk a SIGINT interrupts (BPF_PROG_TEST_RUN
+# returns EINTR after part of it went out), so a generator stopped early is counted here.
+sn_xdp_xmit() {
+	ip netns exec "$1" ethtool -S "$2" |
+		awk '/tx_queue_[0-9]+_xdp_xmit(_errors)?:/ { n += $2 } END { print n + 0 }'
+}
+
+# sn_fail_alloc POOL on|off|PERCENT: softnetd's allocation fault injection (debug fail-alloc).
+sn_fail_alloc() {
+	sn_ctl debug fail-alloc "$1" "$2" >"$SN_TMP/fail-alloc.out" 2>&1 ||
+		sn_fail "softnetctl debug fail-alloc $1 $2: $(cat "$SN_TMP/fail-alloc.out")"
+}
