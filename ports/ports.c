@@ -105,9 +105,12 @@ int sn_ports_create(const struct softnetd_config *cfg, char *err, size_t errlen)
 			goto fail;
 		}
 	}
-	for (size_t i = 0; i < cfg->nr_ports; i++)
+	for (size_t i = 0; i < cfg->nr_ports; i++) {
 		if (cfg->ports[i].type == CFG_PORT_LOOP)
 			sn_port_loop_set_peer(devs[i], devs[cfg->ports[i].peer]);
+		if (cfg->ports[i].has_xconnect)
+			devs[i]->xconnect = devs[cfg->ports[i].xconnect];
+	}
 	return 0;
 fail:
 	rc = errno ? -errno : -EINVAL;

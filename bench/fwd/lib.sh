@@ -158,7 +158,14 @@ fb_sn_config() {
 		ports="  - { name: f0, type: dpdk, pmd: \"net_af_xdp0,iface=f0\", eal: [\"--no-huge\", \"--no-pci\", \"-m\", \"512\"] }
   - { name: f1, type: dpdk, pmd: \"net_af_xdp1,iface=f1\" }"
 	fi
-	if [ "$2" = bridge ]; then
+	if [ "$2" = io ]; then
+		cat >"$1" <<EOF
+# bench/fwd: softnetd io forwarding: f0 and f1 cross-connected (no parsing, no lookup)
+cpus: [$FWD_CPU]
+ports:
+$(echo "$ports" | sed -e '1s/ }$/, xconnect: f1 }/' -e '2s/ }$/, xconnect: f0 }/')
+EOF
+	elif [ "$2" = bridge ]; then
 		cat >"$1" <<EOF
 # bench/fwd: softnetd's io-equivalent: a two-port bridge, both stations static (pre-learnt)
 cpus: [$FWD_CPU]

@@ -119,11 +119,21 @@ EOF
 	fb_log "ring testpmd $mode rep $rep: $pps pps"
 }
 
-# sn_ring PROFILE REP: softnetd bridge over net_ring0/net_ring1, fed by ring_txfirst.so.
+# sn_ring PROFILE REP [MODE]: softnetd over net_ring0/net_ring1, fed by ring_txfirst.so. MODE
+# bridge (default: a two-port bridge, the source static) or io (the ports cross-connected).
 sn_ring() {
-	local profile=$1 rep=$2 cfg=$FB_TMP/ring.yaml s1=$FB_TMP/r1.json s2=$FB_TMP/r2.json pps sym=ok
-	cat >"$cfg" <<EOF
-# bench/fwd: softnetd's io-equivalent on net_ring: a two-port bridge; the source is static
+	local profile=$1 rep=$2 mode=${3:-bridge} cfg=$FB_TMP/ring.yaml s1=$FB_TMP/r1.json s2=$FB_TMP/r2.json pps sym=ok
+	if [ "$mode" = io ]; then
+		cat >"$cfg" <<EOF
+# bench/fwd: softnetd io forwarding on net_ring: each port cross-connected to the other
+cpus: [$FWD_CPU]
+ports:
+  - { name: r0, type: dpdk, pmd: net_ring0, eal: ["--no-huge", "--no-pci", "-m", "512"], xconnect: r1 }
+  - { name: r1, type: dpdk, pmd: net_ring1, xconnect: r0 }
+EOF
+	else
+		cat >"$cfg" <<EOF
+# bench/fwd: softnetd on net_ring: a two-port bridge; the source is static
 cpus: [$FWD_CPU]
 ports:
   - { name: r0, type: dpdk, pmd: net_ring0, eal: ["--no-huge", "--no-pci", "-m", "512"] }
@@ -132,10 +142,11 @@ bridge: {}
 fdb:
   - { mac: "02:00:00:00:00:01", dev: r0 }
 EOF
+	fi
 	FB_SYMPTOM=
 	if ! fb_sn_start "" "$cfg" "$profile" LD_PRELOAD="$SHIM" SN_TXFIRST_BURST=64 \
 		SN_TXFIRST_SRC=02:00:00:00:00:01 SN_TXFIRST_DELAY_MS=1000; then
-		record case=ring system=softnetd mode=bridge profile=$profile rep=$rep pps=0 symptom="$FB_SYMPTOM"
+		record case=ring system=softnetd mode=$mode profile=$profile rep=$rep pps=0 symptom="$FB_SYMPTOM"
 		return
 	fi
 	sleep 2
@@ -149,8 +160,8 @@ EOF
 	[ "$pps" -gt 0 ] || sym="no frame circulated (drops $drops: $(fb_json "$s2" "d['totals']['drops']"))"
 	fb_sn_stop
 	[ -n "$FB_SYMPTOM" ] && sym=$FB_SYMPTOM
-	record case=ring system=softnetd mode=bridge profile=$profile rep=$rep pps=$pps drops=$drops symptom="$sym"
-	fb_log "ring softnetd bridge $profile rep $rep: $pps pps"
+	record case=ring system=softnetd mode=$mode profile=$profile rep=$rep pps=$pps drops=$drops symptom="$sym"
+	fb_log "ring softnetd $mode $profile rep $rep: $pps pps"
 }
 
 # ---- (ii)/(iii)/b/c: the veths -----------------------------------------------------------------
@@ -164,7 +175,7 @@ veth_trial() {
 	softnetd-afxdp | softnetd-dpdk)
 		cfg=$FB_TMP/sn-$sys-$mode.yaml
 		fb_sn_config "$cfg" "$mode" "${sys#softnetd-}"
-		[ "$mode" = bridge ] && dst=$MAC_B
+		case "$mode" in bridge | io) dst=$MAC_B ;; esac
 		if ! fb_sn_start "$NS_F" "$cfg" "$profile"; then
 			record case=$case system=$sys mode=$mode profile=$profile rep=$rep pps=0 symptom="$FB_SYMPTOM"
 			fb_log "$sys $mode $profile: $FB_SYMPTOM"
@@ -258,6 +269,7 @@ if want ring; then
 		tp_ring io "$rep"
 		tp_ring mac "$rep"
 		sn_ring vanilla "$rep"
+		sn_ring vanilla "$rep" io
 		if want profiles; then
 			sn_ring rt-bhlock "$rep"
 			sn_ring rt-nested "$rep"
@@ -270,8 +282,10 @@ if want veth || want kernel || want profiles; then
 		if want veth; then
 			veth_trial af_xdp testpmd io - "$rep"
 			veth_trial af_xdp testpmd mac - "$rep"
+			veth_trial af_xdp softnetd-dpdk io vanilla "$rep"
 			veth_trial af_xdp softnetd-dpdk bridge vanilla "$rep"
 			veth_trial af_xdp softnetd-dpdk router vanilla "$rep"
+			veth_trial afxdp softnetd-afxdp io vanilla "$rep"
 			veth_trial afxdp softnetd-afxdp bridge vanilla "$rep"
 		fi
 		veth_trial l3 softnetd-afxdp router vanilla "$rep"
@@ -328,11 +342,14 @@ def ratio(a, b):
             "high": round(A["max_pps"] / B["min_pps"], 4) if B["min_pps"] else None}
 
 pairs = {
-    "ring_io: softnetd bridge / testpmd io": ("ring/softnetd/bridge/vanilla", "ring/testpmd/io"),
+    "ring_io: softnetd io / testpmd io": ("ring/softnetd/io/vanilla", "ring/testpmd/io"),
+    "af_xdp_io: softnetd(dpdk net_af_xdp) io / testpmd io": ("af_xdp/softnetd-dpdk/io/vanilla", "af_xdp/testpmd/io"),
+    "afxdp_io: softnetd(afxdp) io / testpmd(net_af_xdp) io": ("afxdp/softnetd-afxdp/io/vanilla", "af_xdp/testpmd/io"),
+    "ring_bridge: softnetd bridge / testpmd io": ("ring/softnetd/bridge/vanilla", "ring/testpmd/io"),
     "ring_mac: softnetd bridge / testpmd mac": ("ring/softnetd/bridge/vanilla", "ring/testpmd/mac"),
-    "af_xdp_io: softnetd(dpdk net_af_xdp) bridge / testpmd io": ("af_xdp/softnetd-dpdk/bridge/vanilla", "af_xdp/testpmd/io"),
+    "af_xdp_bridge: softnetd(dpdk net_af_xdp) bridge / testpmd io": ("af_xdp/softnetd-dpdk/bridge/vanilla", "af_xdp/testpmd/io"),
     "af_xdp_mac: softnetd(dpdk net_af_xdp) router / testpmd mac": ("af_xdp/softnetd-dpdk/router/vanilla", "af_xdp/testpmd/mac"),
-    "afxdp_io: softnetd(afxdp) bridge / testpmd(net_af_xdp) io": ("afxdp/softnetd-afxdp/bridge/vanilla", "af_xdp/testpmd/io"),
+    "afxdp_bridge: softnetd(afxdp) bridge / testpmd(net_af_xdp) io": ("afxdp/softnetd-afxdp/bridge/vanilla", "af_xdp/testpmd/io"),
     "afxdp_l3: softnetd(afxdp) router / testpmd(net_af_xdp) mac": ("l3/softnetd-afxdp/router/vanilla", "af_xdp/testpmd/mac"),
     "l3: softnetd(afxdp) router / kernel ip_forward": ("l3/softnetd-afxdp/router/vanilla", "l3/kernel/ip_forward"),
     "l3: softnetd(afxdp) router / kernel XDP devmap": ("l3/softnetd-afxdp/router/vanilla", "l3/xdp/devmap"),
@@ -369,12 +386,11 @@ doc = {
                      "the same 64 frames from bench/fwd/ring_txfirst.so (LD_PRELOAD wrapper of "
                      "rte_eth_dev_start: after start-up, one rte_eth_tx_burst into net_ring0's "
                      "loopback ring); both then only forward what circulates",
-        "softnetd_io": "softnetd has no io mode. Its io-equivalent is the bridge with static "
-                       "(pre-learnt) FDB entries: per frame it wraps the mbuf/xsk buffer in a "
-                       "frame head, parses Ethernet, looks the source MAC up in the FDB hash "
-                       "(static: no write), looks the destination up (veth) or floods a "
-                       "broadcast to the single other port (net_ring), counts, queues for tx and "
-                       "flushes at the end of the NAPI poll; testpmd io moves mbuf pointers only",
+        "softnetd_io": "softnetd io = ports cross-connected (xconnect): per frame it wraps the "
+                       "mbuf/xsk buffer in a frame head, runs no parser and no lookup, counts, "
+                       "queues for tx and flushes at the end of the NAPI poll; testpmd io moves "
+                       "mbuf pointers in bursts of 32 only. softnetd bridge (static FDB) is "
+                       "reported beside it",
         "mac_l3": "testpmd mac rewrites both MACs; softnetd's L3 is its router (FIB lookup, "
                   "neighbour, TTL/checksum, MAC rewrite). L3 on net_ring cannot circulate (TTL "
                   "ends every frame's life in <= 64 hops), so L3 is measured on veth only",
