@@ -8,7 +8,7 @@
 # every frame is accounted for (A -> softnetd or the kernel's drops at f0; f1 -> the sink or the
 # kernel's drops at b0; softnetd's own equations), the pools are back at their idle level, and
 # the drain at SIGTERM balances with no leak.
-# (FDB rewrites under load are not covered here: softnetctl has no fdb add/del.)
+# (FDB rewrites under load: test_fault_fdb.sh, through SIGHUP reloads.)
 : "${SN_PROFILES:=vanilla rt-nested}"
 . "$(dirname "$0")/lib.sh"
 sn_init fault_routes

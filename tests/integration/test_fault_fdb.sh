@@ -1,0 +1,106 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-only
+# The FDB rewritten under load, in each locking profile. A -> B generator traffic (30 kpps)
+# through a two-port bridge while the static FDB is rewritten by SIGHUP reloads for about 3 s:
+# B's entry appears and disappears (without it the frame to B floods to f1, the only other
+# port) and a set of other static entries changes with every reload. Afterwards: softnetd is
+# alive, every reload was applied, `softnetctl fdb` shows what the last file says, every frame
+# sent reached B or is counted by the kernel at f0/b0 (none is lost in softnetd), the pools are
+# back at their idle level and the drain at SIGTERM balances with no leak.
+: "${SN_PROFILES:=vanilla rt-nested}"
+. "$(dirname "$0")/lib.sh"
+sn_init fault_fdb
+sn_topo_abf
+S=$SN_TMP
+CFG=$S/bridge.yaml
+
+# bridge_config ROUND: B's static entry in even rounds only; 8 other entries that change.
+bridge_config() {
+	local r=$1 i
+	{
+		echo "ports:"
+		echo "  - { name: f0, type: afxdp, ifname: f0, mode: copy }"
+		echo "  - { name: f1, type: afxdp, ifname: f1, mode: copy }"
+		echo "bridge: {}"
+		echo "fdb:"
+		echo "  - { mac: \"$SN_MAC_A\", dev: f0 }"
+		[ $((r % 2)) -eq 0 ] && echo "  - { mac: \"$SN_MAC_B\", dev: f1 }"
+		for i in $(seq 0 7); do
+			printf '  - { mac: "02:5e:%02x:00:00:%02x", dev: f%d }\n' $((r % 256)) "$i" $((i % 2))
+		done
+	} >"$CFG.new"
+	mv "$CFG.new" "$CFG"
+}
+
+at_least() {
+	local v
+	sn_stats "$S/now.json"
+	v=$(sn_jvals "$S/now.json" "$1") || exit 1
+	[ "$v" -ge "$2" ]
+}
+reloads() { grep -c "reloaded" "$SN_DAEMON_LOG"; }
+reloaded_to() { [ "$(reloads)" -ge "$1" ]; }
+
+for P in $SN_PROFILES; do
+	bridge_config 0
+	sn_check_config "$CFG"
+	sn_daemon_start "$NS_F" "$CFG" "$P"
+	sn_stats "$S/idle.json"
+	k0=$(sn_veth_drops "$NS_F" f0)
+	x0=$(sn_xdp_xmit "$NS_A" a0)
+	kb0=$(sn_veth_drops "$NS_B" b0 "$NS_F" f1)
+	sn_sink_start "$NS_B" b0 "$S/sink.json"
+	sn_gen_bg "$NS_A" "$S/gen.json" --dev a0 --dst-mac "$SN_MAC_B" --src-ip 10.10.1.2 \
+		--dst-ip 10.10.2.2 --rate 30000 --duration 60 --flows 4
+	sn_wait_for "$P: traffic bridged before the rewrites" 10 at_least totals.forwarded 2000
+
+	n0=$(reloads) round=0 end=$((SECONDS + 3))
+	while [ $SECONDS -lt $end ] || [ $((round % 2)) -ne 0 ]; do
+		round=$((round + 1))
+		bridge_config "$round"
+		kill -HUP "$SN_DAEMON_PID"
+		sn_wait_for "$P: reload $round applied" 10 reloaded_to $((n0 + round))
+	done
+	sn_daemon_alive "$P after $round FDB rewrites"
+	sn_stats "$S/after.json"
+	f=$(sn_jvals "$S/after.json" totals.forwarded) || exit 1
+	sn_wait_for "$P: traffic to B bridged after the rewrites" 10 at_least totals.forwarded \
+		$((f + 2000))
+	fdb=$(sn_ctl fdb 2>&1) || sn_fail "$P: fdb: $fdb"
+	grep -qi "$SN_MAC_B" <<<"$fdb" || sn_fail "$P: B's static entry is missing: $fdb"
+	grep -qi "02:5e:$(printf %02x $((round % 256))):00:00:07" <<<"$fdb" ||
+		sn_fail "$P: the last file's entries are not shown: $fdb"
+	grep -qi "02:5e:$(printf %02x $(((round - 1) % 256))):00:00:07" <<<"$fdb" &&
+		sn_fail "$P: an entry of an earlier file is still shown: $fdb"
+
+	sn_gen_stop "$S/gen.json"
+	sn_stats_settle "$S/end.json"
+	sleep 0.3
+	sn_sink_stop "$S/sink.json"
+	acc=$(sn_expect_accounting "$P" "$S/end.json") || exit 1
+	sent=$(sn_jvals "$S/gen.json" sent) || exit 1
+	recv=$(sn_jvals "$S/sink.json" received) || exit 1
+	v0=$(sn_jvals "$S/idle.json" accounting.ingress.received ports.name=f1.tx_packets) || exit 1
+	v1=$(sn_jvals "$S/end.json" accounting.ingress.received ports.name=f1.tx_packets) || exit 1
+	read -r rx0 tx0 <<<"$v0"
+	read -r rx tx <<<"$v1"
+	rx=$((rx - rx0)) tx=$((tx - tx0))
+	kd=$(($(sn_veth_drops "$NS_F" f0) - k0))
+	sentk=$(($(sn_xdp_xmit "$NS_A" a0) - x0))
+	kdb=$(($(sn_veth_drops "$NS_B" b0 "$NS_F" f1) - kb0))
+	sn_log "$P: $round FDB rewrites by SIGHUP; sent $sent (a0 sent $sentk), softnetd received $rx (kernel drops at f0: $kd), $acc, drops: $(sn_pkt drops "$S/idle.json" "$S/end.json"); f1 tx $tx, sink $recv (kernel drops at b0: $kdb)"
+	[ "$sent" -le "$sentk" ] || sn_fail "$P: the generator says $sent, a0 sent $sentk"
+	sn_expect_eq "$P: frames lost between A and softnetd (a0 sent - received - kernel drops at f0)" \
+		$((sentk - rx - kd)) 0
+	sn_expect_eq "$P: frames bridged to f1 (softnetd received - f1 tx)" $((rx - tx)) 0
+	sn_expect_eq "$P: frames lost between f1 and the sink (f1 tx - sink - kernel drops at b0)" \
+		$((tx - recv - kdb)) 0
+	sn_expect_pools_idle "$P" "$S/idle.json" "$S/end.json"
+
+	log=$SN_DAEMON_LOG
+	sn_daemon_stop
+	sn_expect_eq "$P: softnetd exit status after SIGTERM" "$SN_DAEMON_RC" 0
+	drain=$(sn_check_drain "$log" 2>&1) || sn_fail "$P: drain: $drain"
+	sn_log "$P: $(tr '\n' ' ' <<<"$drain")"
+done
+sn_pass "profiles: $SN_PROFILES"
