@@ -498,6 +498,16 @@ print(json.dumps(json.load(open(sys.argv[1]))["accounting"]))' "$2")"
 	echo "rx $4 fwd $5 gen $6 tx $7 rx_drops $8 tx_drops $9"
 }
 
+# sn_stop_expect_drain PROFILE: SIGTERM the daemon; it must exit 0 and its drain lines balance
+# (sn_check_drain), which are logged.
+sn_stop_expect_drain() {
+	local log=$SN_DAEMON_LOG drain
+	sn_daemon_stop
+	sn_expect_eq "$1: softnetd exit status after SIGTERM" "$SN_DAEMON_RC" 0
+	drain=$(sn_check_drain "$log" 2>&1) || sn_fail "$1: drain: $drain"
+	sn_log "$1: $(tr '\n' ' ' <<<"$drain")"
+}
+
 # sn_check_drain LOG: softnetd's drain lines ("stopped: egress: ...", "stopped: ingress: ...",
 # "stopped: frames lost: ...") add up, the drops by reason sum to the drops, nothing is lost or
 # in flight, and no leak was reported. Prints the three lines.

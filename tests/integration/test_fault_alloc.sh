@@ -118,10 +118,7 @@ for P in $SN_PROFILES; do
 	sn_expect_pools_idle "$P" "$S/idle.json" "$S/end.json"
 
 	log=$SN_DAEMON_LOG
-	sn_daemon_stop
-	sn_expect_eq "$P: softnetd exit status after SIGTERM" "$SN_DAEMON_RC" 0
-	drain=$(sn_check_drain "$log" 2>&1) || sn_fail "$P: drain: $drain"
-	sn_log "$P: $(tr '\n' ' ' <<<"$drain")"
+	sn_stop_expect_drain "$P"
 	grep -q "fault injection" "$log" || sn_fail "$P: softnetd did not log the fault injection"
 done
 sn_pass "profiles: $SN_PROFILES"

@@ -97,10 +97,6 @@ for P in $SN_PROFILES; do
 		$((tx - recv - kdb)) 0
 	sn_expect_pools_idle "$P" "$S/idle.json" "$S/end.json"
 
-	log=$SN_DAEMON_LOG
-	sn_daemon_stop
-	sn_expect_eq "$P: softnetd exit status after SIGTERM" "$SN_DAEMON_RC" 0
-	drain=$(sn_check_drain "$log" 2>&1) || sn_fail "$P: drain: $drain"
-	sn_log "$P: $(tr '\n' ' ' <<<"$drain")"
+	sn_stop_expect_drain "$P"
 done
 sn_pass "profiles: $SN_PROFILES"

@@ -123,11 +123,7 @@ for P in $SN_PROFILES; do
 		$((tx - recv - kdc)) 0
 	sn_expect_pools_idle "$P" "$S/idle.json" "$S/end.json"
 
-	log=$SN_DAEMON_LOG
-	sn_daemon_stop
-	sn_expect_eq "$P: softnetd exit status after SIGTERM" "$SN_DAEMON_RC" 0
-	drain=$(sn_check_drain "$log" 2>&1) || sn_fail "$P: drain: $drain"
-	sn_log "$P: $(tr '\n' ' ' <<<"$drain")"
+	sn_stop_expect_drain "$P"
 	for ns in "$NS_A" "$NS_F" "$NS_C"; do
 		ip netns del "$ns"
 	done

@@ -84,11 +84,7 @@ for P in $SN_PROFILES; do
 	sn_expect_gt "$P: frames the restarted daemon sent to B" "$tx" 4999
 	sn_expect_pools_idle "$P" "$S/idle.json" "$S/end.json"
 
-	log=$SN_DAEMON_LOG
-	sn_daemon_stop
-	sn_expect_eq "$P: softnetd exit status after SIGTERM" "$SN_DAEMON_RC" 0
-	drain=$(sn_check_drain "$log" 2>&1) || sn_fail "$P: drain: $drain"
-	sn_log "$P: $(tr '\n' ' ' <<<"$drain")"
+	sn_stop_expect_drain "$P"
 	sock_gone || sn_fail "$P: the control socket was left behind after SIGTERM"
 	sn_expect_eq "$P: XDP program on f0 after the restarted daemon stopped" "$(xdp_prog "$NS_F" f0)" ""
 	sn_expect_eq "$P: XDP program on f1 after the restarted daemon stopped" "$(xdp_prog "$NS_F" f1)" ""
