@@ -32,6 +32,13 @@ struct ksoftirqd_cpu {
 
 static struct ksoftirqd_cpu ksoftirqd[BH_NR_CPUS_MAX];
 static int ksoftirqd_stop;
+/*
+ * The CPU whose softirqs the calling thread runs as ksoftirqd right now, or -1: set only around
+ * run_ksoftirqd(), after which the loop looks at the mask again. Outside it (about to sleep in
+ * epoll_wait, or in a signal handler that interrupted that) a raise must write the eventfd.
+ * A plain TLS int: signal-safe to read.
+ */
+static __thread int ksoftirqd_self = -1;
 static bool bhlock_is_started;
 
 void wakeup_softirqd(int cpu)
@@ -41,6 +48,13 @@ void wakeup_softirqd(int cpu)
 	if (!__atomic_load_n(&k->started, __ATOMIC_ACQUIRE))
 		return;
 	__atomic_store_n(&k->running, 1, __ATOMIC_RELAXED);
+	/*
+	 * Raised by ksoftirqd itself while it runs softirqs (they ran out of budget): it looks at
+	 * the mask again before it sleeps, as wake_up_process() on the running task is a no-op.
+	 * No syscall, and no in-flight mark that its loop would never clear.
+	 */
+	if (ksoftirqd_self == cpu)
+		return;
 	if (__atomic_exchange_n(&k->woken, 1, __ATOMIC_ACQ_REL))
 		return;
 	__atomic_add_fetch(&per_cpu_ptr(&softirq_stats, cpu)->ksoftirqd_wakeups, 1,
@@ -103,10 +117,13 @@ static void *ksoftirqd_fn(void *arg)
 		}
 		if (__atomic_load_n(&ksoftirqd_stop, __ATOMIC_ACQUIRE))
 			break;
-		if (softirq_pending_on(cpu))
+		if (softirq_pending_on(cpu)) {
+			ksoftirqd_self = cpu;
 			run_ksoftirqd();
-		else
+			ksoftirqd_self = -1;
+		} else {
 			__atomic_store_n(&k->running, 0, __ATOMIC_RELAXED);
+		}
 	}
 	__atomic_store_n(&k->tid, 0, __ATOMIC_RELEASE);
 	return NULL;

@@ -284,6 +284,27 @@ void sn_dev_count_forwarded(struct sn_netdev *dev)
 	pcpu_add(&dev_stats(dev)->forwarded, 1);
 }
 
+void sn_dev_count_rx_n(struct sn_netdev *dev, uint32_t n, uint64_t bytes)
+{
+	struct sn_dev_pcpu_stats *s = dev_stats(dev);
+
+	pcpu_add(&s->rx_packets, n);
+	pcpu_add(&s->rx_bytes, bytes);
+}
+
+void sn_dev_count_tx_n(struct sn_netdev *dev, uint32_t n, uint64_t bytes)
+{
+	struct sn_dev_pcpu_stats *s = dev_stats(dev);
+
+	pcpu_add(&s->tx_packets, n);
+	pcpu_add(&s->tx_bytes, bytes);
+}
+
+void sn_dev_count_forwarded_n(struct sn_netdev *dev, uint32_t n)
+{
+	pcpu_add(&dev_stats(dev)->forwarded, n);
+}
+
 void sn_dev_count_fwd_clone(struct sn_netdev *dev)
 {
 	pcpu_add(&dev_stats(dev)->fwd_clones, 1);

@@ -175,6 +175,10 @@ bool sn_netif_carrier_ok(struct sn_netdev *dev);
 void sn_dev_count_rx(struct sn_netdev *dev, uint32_t bytes);
 void sn_dev_count_tx(struct sn_netdev *dev, uint32_t bytes);
 void sn_dev_count_forwarded(struct sn_netdev *dev);
+/* The same for @n frames of @bytes in all (a backend's bulk path). */
+void sn_dev_count_rx_n(struct sn_netdev *dev, uint32_t n, uint64_t bytes);
+void sn_dev_count_tx_n(struct sn_netdev *dev, uint32_t n, uint64_t bytes);
+void sn_dev_count_forwarded_n(struct sn_netdev *dev, uint32_t n);
 /* One more copy of a flooded frame received on @dev heads for an egress port. */
 void sn_dev_count_fwd_clone(struct sn_netdev *dev);
 

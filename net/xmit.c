@@ -306,3 +306,43 @@ int sn_dev_queue_xmit(struct sn_frame *f, struct sn_netdev *dev)
 		return xmit_drop(dev, f, SN_DROP_TX_RING_FULL, -ENOBUFS);
 	return 0;
 }
+
+int sn_dev_xmit_bulk(struct sn_netdev *dev, sn_xmit_bulk_fn fn, void *arg,
+		     enum sn_drop_reason *why)
+{
+	struct sn_xmit_bulk_done done;
+	struct sn_txq *txq;
+	int *recursion;
+
+	if (unlikely(!sn_netif_carrier_ok(dev))) {
+		*why = SN_DROP_PORT_DOWN;
+		return -ENETDOWN;
+	}
+	if (unlikely(!dev->nr_txq || (dev->flags & SN_DEV_F_LLTX))) {
+		*why = SN_DROP_TX_ERROR;
+		return -ENETDOWN;
+	}
+	txq = &dev->txq[(unsigned int)smp_processor_id() % dev->nr_txq];
+	recursion = xmit_recursion();
+	if (unlikely(sn_netif_tx_owned(txq) || *recursion > XMIT_RECURSION_LIMIT)) {
+		txq_stat_add(txq, dead_loop, 1);
+		xmit_crit_ratelimited("Dead loop on virtual device %s, fix it urgently!\n",
+				      dev->name);
+		*why = SN_DROP_DEAD_LOOP;
+		return -ENETDOWN;
+	}
+	if (!sn_tx_trylock(txq)) {
+		txq_stat_add(txq, lock_contended, 1);
+		sn_tx_lock(txq);
+	}
+	(*recursion)++;
+	done = fn(dev, txq, arg);
+	(*recursion)--;
+	if (done.packets) {
+		txq_stat_add(txq, packets, done.packets);
+		txq_stat_add(txq, bytes, done.bytes);
+		sn_dev_count_tx_n(dev, done.packets, done.bytes);
+	}
+	sn_tx_unlock(txq);
+	return 0;
+}

@@ -26,6 +26,7 @@
 #include <stdint.h>
 
 #include "bhlock/rt_mutex.h"
+#include "net/drop_reason.h"
 #include "net/frame.h"
 
 #define XMIT_RECURSION_LIMIT 8
@@ -77,5 +78,24 @@ bool sn_netif_tx_owned(const struct sn_txq *txq);
 void sn_tx_lock(struct sn_txq *txq);
 bool sn_tx_trylock(struct sn_txq *txq);
 void sn_tx_unlock(struct sn_txq *txq);
+
+/*
+ * A backend's bulk transmit (the DPDK io fast path): dev_queue_xmit()'s per-queue work done once
+ * for a burst. sn_dev_xmit_bulk() checks the carrier (PORT_DOWN), the queue owner and the
+ * recursion depth (DEAD_LOOP, logged and counted as sn_dev_queue_xmit() does), takes this CPU's
+ * tx queue lock, and calls @fn(@dev, txq, @arg) under it and inside the recursion counter. @fn
+ * hands its buffers to the hardware, drops what it must (sn_dev_count_tx_*), and returns what it
+ * queued: the txq and device tx counters are added from that. Not for LLTX devices.
+ * Context: BH. Return: 0, or -ENETDOWN with *@why set: nothing was sent, the caller frees the
+ * burst and counts each buffer sn_dev_count_tx_drop(dev, *why).
+ */
+struct sn_xmit_bulk_done {
+	uint32_t packets;
+	uint64_t bytes;
+};
+typedef struct sn_xmit_bulk_done (*sn_xmit_bulk_fn)(struct sn_netdev *dev, struct sn_txq *txq,
+						     void *arg);
+int sn_dev_xmit_bulk(struct sn_netdev *dev, sn_xmit_bulk_fn fn, void *arg,
+		     enum sn_drop_reason *why);
 
 #endif /* NET_XMIT_H */

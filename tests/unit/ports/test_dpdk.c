@@ -227,6 +227,15 @@ static uint64_t drops(struct sn_netdev *dev, enum sn_drop_reason r)
 	return st.drops[r];
 }
 
+static uint64_t txq_flushes(struct sn_netdev *dev)
+{
+	uint64_t n = 0;
+
+	for (unsigned int q = 0; q < dev->nr_txq; q++)
+		n += __atomic_load_n(&dev->txq[q].stats.flushes, __ATOMIC_RELAXED);
+	return n;
+}
+
 static bool wait_until(bool (*cond)(void *), void *arg, int timeout_ms)
 {
 	uint64_t end = tu_now_ns() + (uint64_t)timeout_ms * 1000000u;
@@ -429,6 +438,8 @@ static void test_ring_forward(void **state)
 	assert_int_equal(sb.tx_packets, NFRAMES);
 	assert_int_equal(sa.forwarded, NFRAMES);
 	assert_int_equal(sa.drops_total + sb.drops_total, 0);
+	/* The frame path queues transmits for the end-of-poll flush (test_ring_io's does not). */
+	assert_true(txq_flushes(port_b) > 0);
 	/* The rx NAPIs ran in polling mode: they never completed (never re-armed). */
 	assert_true(port_a->napi[0].stats.polls > 0);
 	assert_int_equal(port_a->napi[0].stats.completes, 0);
@@ -525,6 +536,100 @@ static void test_ring_carrier(void **state)
 	assert_int_equal(rte_eth_dev_set_link_up(pid), 0);
 	usleep(250000);
 	assert_true(sn_netif_carrier_ok(port_b));
+	ring_pair_down(&rp);
+}
+
+/* ---- io forwarding between two dpdk ports (port_dpdk.c's burst fast path) ---------------- */
+
+struct io_wait {
+	uint64_t rx, tx; /* frames a's rx ring takes, frames that reach b's transmit */
+};
+
+static bool io_accounted(void *arg)
+{
+	struct io_wait *w = arg;
+	struct sn_dev_stats sa, sb;
+
+	sn_dev_stats_read(port_a, -1, &sa);
+	sn_dev_stats_read(port_b, -1, &sb);
+	return sa.rx_packets + sa.rx_ring_drops >= w->rx && sb.tx_packets + sb.drops_total >= w->tx;
+}
+
+/*
+ * Port a cross-connected to port b (config "xconnect"): bursts go from a's rx ring to b's tx
+ * ring as they came, runts and oversized frames dropped and counted by reason, order kept, and
+ * none of it through the frame path (b's tx queue is never put on a flush list: its tx_flush
+ * count stays 0, while test_ring_forward's frame path flushes). Then b's link goes down: the
+ * bursts are counted PORT_DOWN on b, and no mbuf leaks (ring_pair_down counts the pool).
+ */
+static void test_ring_io(void **state)
+{
+	static struct pkt in, exp[NFRAMES];
+	struct ring_pair rp;
+	struct sn_dev_stats sa, sb;
+	struct io_wait w = {.rx = NFRAMES};
+	unsigned int runts = 0, too_big = 0;
+	unsigned int good = 0, got = 0;
+	uint16_t pid;
+
+	(void)state;
+	eal_up();
+	ring_pair_up(&rp, 1024);
+	__atomic_store_n(&port_a->xconnect, port_b, __ATOMIC_RELEASE);
+	for (unsigned int i = 0; i < NFRAMES; i++) {
+		make_frame(&in, i, 0xe5, false);
+		if (i % 50 == 7) {
+			in.len = 13; /* runt: dropped at a's ingress */
+			runts++;
+		} else if (i % 50 == 19) {
+			in.len = 1515; /* one byte over MTU 1500 + 14, untagged: TOO_BIG at b */
+			too_big++;
+		} else if (i % 50 == 31) {
+			in.len = 1518; /* the same size with an 802.1Q tag fits */
+			in.data[12] = 0x81;
+			in.data[13] = 0x00;
+			exp[good++] = in;
+		} else {
+			exp[good++] = in;
+		}
+		inject(rp.inj, rp.a_rx, &in);
+	}
+	w.tx = NFRAMES - runts;
+	assert_true(wait_until(io_accounted, &w, 5000));
+	for (struct rte_mbuf *m; rte_ring_dequeue(rp.b_tx, (void **)&m) == 0; got++) {
+		assert_true(got < good);
+		assert_int_equal(m->pkt_len, exp[got].len);
+		assert_memory_equal(rte_pktmbuf_mtod(m, uint8_t *), exp[got].data, exp[got].len);
+		rte_pktmbuf_free(m);
+	}
+	assert_int_equal(got, good);
+	sn_dev_stats_read(port_a, -1, &sa);
+	sn_dev_stats_read(port_b, -1, &sb);
+	assert_int_equal(runts, 5);
+	assert_int_equal(too_big, 5);
+	assert_int_equal(sa.rx_packets, NFRAMES - runts);
+	assert_int_equal(sa.rx_drops[SN_DROP_RUNT], runts);
+	assert_int_equal(sa.rx_ring_drops, runts);
+	assert_int_equal(sa.forwarded, NFRAMES - runts);
+	assert_int_equal(sb.tx_packets, good);
+	assert_int_equal(sb.tx_drops[SN_DROP_TOO_BIG], too_big);
+	assert_int_equal(sb.drops_total, too_big);
+	assert_int_equal(txq_flushes(port_b), 0);
+
+	/* b's link down: every frame of the next bursts is dropped PORT_DOWN on b. */
+	assert_int_equal(rte_eth_dev_get_port_by_name(rp.b_name, &pid), 0);
+	assert_int_equal(rte_eth_dev_set_link_down(pid), 0);
+	usleep(250000);
+	for (unsigned int i = 0; i < 40; i++) {
+		make_frame(&in, i, 0xe6, false);
+		inject(rp.inj, rp.a_rx, &in);
+	}
+	w.rx += 40;
+	w.tx += 40;
+	assert_true(wait_until(io_accounted, &w, 5000));
+	assert_int_equal(drops(port_b, SN_DROP_PORT_DOWN), 40);
+	assert_int_equal(rte_ring_count(rp.b_tx), 0);
+	assert_int_equal(rte_eth_dev_set_link_up(pid), 0);
 	ring_pair_down(&rp);
 }
 
@@ -760,6 +865,7 @@ int main(void)
 	const struct CMUnitTest forward[] = {cmocka_unit_test(test_ring_forward)};
 	const struct CMUnitTest tx_full[] = {cmocka_unit_test(test_ring_tx_full)};
 	const struct CMUnitTest carrier[] = {cmocka_unit_test(test_ring_carrier)};
+	const struct CMUnitTest io[] = {cmocka_unit_test(test_ring_io)};
 	const struct CMUnitTest probe[] = {cmocka_unit_test(test_probe_remove)};
 	const struct CMUnitTest afxdp[] = {cmocka_unit_test(test_afxdp_veth)};
 	const struct CMUnitTest tap[] = {cmocka_unit_test(test_tap_intr)};
@@ -768,6 +874,7 @@ int main(void)
 	failed += tu_run_per_profile("dpdk net_ring forward", forward);
 	failed += tu_run_per_profile("dpdk net_ring tx full", tx_full);
 	failed += tu_run_per_profile("dpdk net_ring carrier", carrier);
+	failed += tu_run_per_profile("dpdk net_ring io xconnect", io);
 	failed += tu_run_per_profile("dpdk probe and remove", probe);
 	failed += tu_run_per_profile("dpdk net_af_xdp veth", afxdp);
 	failed += tu_run_per_profile("dpdk net_tap interrupts", tap);
