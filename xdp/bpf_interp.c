@@ -150,6 +150,56 @@ bool sn_bpf_mem_ok(const struct sn_bpf_run_ctx *rc, uint64_t p, uint32_t size, b
 	       SN_BPF_FAULT_NONE;
 }
 
+/*
+ * One BPF_ATOMIC read-modify-write on a 4- or 8-byte word at @p (checked by the caller), with
+ * the source register in *@src and r0 in *@r0: a BPF_FETCH form hands the old value back in
+ * *@src, CMPXCHG compares with r0 and leaves the old value there (zero-extended, as the ALU32
+ * results are). Sequentially consistent, as the kernel's JITs emit them (lock-prefixed).
+ * Return: false for an encoding the ISA does not define (the caller faults).
+ */
+#define DEFINE_ATOMIC_RMW(name, T)                                                                 \
+	static __always_inline bool name(T *p, unsigned int op, uint64_t *src, uint64_t *r0)     \
+	{                                                                                          \
+		T v = (T)*src, old;                                                                \
+                                                                                                   \
+		switch (op & ~BPF_FETCH) {                                                         \
+		case BPF_ADD:                                                                      \
+			old = __atomic_fetch_add(p, v, __ATOMIC_SEQ_CST);                          \
+			break;                                                                     \
+		case BPF_AND:                                                                      \
+			old = __atomic_fetch_and(p, v, __ATOMIC_SEQ_CST);                          \
+			break;                                                                     \
+		case BPF_OR:                                                                       \
+			old = __atomic_fetch_or(p, v, __ATOMIC_SEQ_CST);                           \
+			break;                                                                     \
+		case BPF_XOR:                                                                      \
+			old = __atomic_fetch_xor(p, v, __ATOMIC_SEQ_CST);                          \
+			break;                                                                     \
+		case BPF_XCHG & ~BPF_FETCH:                                                        \
+			if (op != BPF_XCHG)                                                        \
+				return false;                                                      \
+			old = __atomic_exchange_n(p, v, __ATOMIC_SEQ_CST);                         \
+			break;                                                                     \
+		case BPF_CMPXCHG & ~BPF_FETCH:                                                     \
+			if (op != BPF_CMPXCHG)                                                     \
+				return false;                                                      \
+			old = (T)*r0;                                                              \
+			__atomic_compare_exchange_n(p, &old, v, false, __ATOMIC_SEQ_CST,           \
+						    __ATOMIC_SEQ_CST);                             \
+			*r0 = old;                                                                 \
+			return true;                                                               \
+		default:                                                                           \
+			return false;                                                              \
+		}                                                                                  \
+		if (op & BPF_FETCH)                                                                \
+			*src = old;                                                                \
+		return true;                                                                       \
+	}
+
+DEFINE_ATOMIC_RMW(atomic_rmw32, uint32_t)
+DEFINE_ATOMIC_RMW(atomic_rmw64, uint64_t)
+#undef DEFINE_ATOMIC_RMW
+
 #if defined(__clang__)
 #pragma clang diagnostic push
 #pragma clang diagnostic ignored "-Winitializer-overrides"
@@ -671,75 +721,8 @@ L_ATOMIC: {
 	if (unlikely(size < 4))
 		FAULT(SN_BPF_FAULT_INSN);
 	MEMCHK(a, size, true);
-	if (size == 4) {
-		uint32_t *p32 = p, v = (uint32_t)SRC, old;
-
-		switch (op & ~BPF_FETCH) {
-		case BPF_ADD:
-			old = __atomic_fetch_add(p32, v, __ATOMIC_SEQ_CST);
-			break;
-		case BPF_AND:
-			old = __atomic_fetch_and(p32, v, __ATOMIC_SEQ_CST);
-			break;
-		case BPF_OR:
-			old = __atomic_fetch_or(p32, v, __ATOMIC_SEQ_CST);
-			break;
-		case BPF_XOR:
-			old = __atomic_fetch_xor(p32, v, __ATOMIC_SEQ_CST);
-			break;
-		case BPF_XCHG & ~BPF_FETCH:
-			if (op != BPF_XCHG)
-				FAULT(SN_BPF_FAULT_INSN);
-			old = __atomic_exchange_n(p32, v, __ATOMIC_SEQ_CST);
-			break;
-		case BPF_CMPXCHG & ~BPF_FETCH:
-			if (op != BPF_CMPXCHG)
-				FAULT(SN_BPF_FAULT_INSN);
-			old = (uint32_t)r[0];
-			__atomic_compare_exchange_n(p32, &old, v, false, __ATOMIC_SEQ_CST,
-						    __ATOMIC_SEQ_CST);
-			r[0] = old;
-			NEXT;
-		default:
-			FAULT(SN_BPF_FAULT_INSN);
-		}
-		if (op & BPF_FETCH)
-			SRC = old;
-	} else {
-		uint64_t *p64 = p, v = SRC, old;
-
-		switch (op & ~BPF_FETCH) {
-		case BPF_ADD:
-			old = __atomic_fetch_add(p64, v, __ATOMIC_SEQ_CST);
-			break;
-		case BPF_AND:
-			old = __atomic_fetch_and(p64, v, __ATOMIC_SEQ_CST);
-			break;
-		case BPF_OR:
-			old = __atomic_fetch_or(p64, v, __ATOMIC_SEQ_CST);
-			break;
-		case BPF_XOR:
-			old = __atomic_fetch_xor(p64, v, __ATOMIC_SEQ_CST);
-			break;
-		case BPF_XCHG & ~BPF_FETCH:
-			if (op != BPF_XCHG)
-				FAULT(SN_BPF_FAULT_INSN);
-			old = __atomic_exchange_n(p64, v, __ATOMIC_SEQ_CST);
-			break;
-		case BPF_CMPXCHG & ~BPF_FETCH:
-			if (op != BPF_CMPXCHG)
-				FAULT(SN_BPF_FAULT_INSN);
-			old = r[0];
-			__atomic_compare_exchange_n(p64, &old, v, false, __ATOMIC_SEQ_CST,
-						    __ATOMIC_SEQ_CST);
-			r[0] = old;
-			NEXT;
-		default:
-			FAULT(SN_BPF_FAULT_INSN);
-		}
-		if (op & BPF_FETCH)
-			SRC = old;
-	}
+	if (!(size == 4 ? atomic_rmw32(p, op, &SRC, &r[0]) : atomic_rmw64(p, op, &SRC, &r[0])))
+		FAULT(SN_BPF_FAULT_INSN);
 	NEXT;
 }
 
