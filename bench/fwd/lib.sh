@@ -104,9 +104,10 @@ fb_stop() {
 	fi
 }
 
+# fb_topo [PREFIX]: the topology above in namespaces PREFIX-s/-f/-k (default fb<pid>).
 fb_topo() {
-	local ns
-	NS_S=fb$$-s NS_F=fb$$-f NS_K=fb$$-k
+	local ns p=${1:-fb$$}
+	NS_S=$p-s NS_F=$p-f NS_K=$p-k
 	for ns in $NS_S $NS_F $NS_K; do
 		ip netns add "$ns" || fb_die "ip netns add $ns"
 		FB_NS+=("$ns")
@@ -233,10 +234,11 @@ fb_sn_stop() {
 	esac
 }
 
-# fb_sink_start OUT: softnet-gen recv on b0, waits until attached. Sets SINK_PID.
+# fb_sink_start OUT [DEV [NS]]: softnet-gen recv on DEV in NS (default b0 in NS_K), waits until
+# attached. Sets SINK_PID.
 fb_sink_start() {
-	local out=$1 i
-	fb_bg ip netns exec $NS_K "$GEN" recv --dev b0 --duration 600 >"$out" 2>"$out.err"
+	local out=$1 dev=${2:-b0} ns=${3:-$NS_K} i
+	fb_bg ip netns exec "$ns" "$GEN" recv --dev "$dev" --duration 600 >"$out" 2>"$out.err"
 	SINK_PID=$FB_LAST
 	for i in $(seq 100); do
 		grep -q "sink attached" "$out.err" 2>/dev/null && return 0

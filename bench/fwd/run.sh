@@ -11,9 +11,10 @@
 #      bpf_fib_lookup + devmap redirect), same generator, same flows
 #   c. profile cost: the router (afxdp) and the ring bridge in vanilla, rt-bhlock, rt-nested
 #
-# softnetd has no pure io mode: its io-equivalent is a two-port bridge whose stations are static
-# FDB entries (nothing learnt per frame); on net_ring the circulating frames are broadcast, which a
-# two-port bridge floods to the one other port without a copy (see ring_txfirst.c).
+# softnetd's io mode is `xconnect` (docs/datapath.md, "io forwarding"): between two dpdk ports the
+# bursts go across as mbufs. Its bridge is measured beside it: a two-port bridge whose stations are
+# static FDB entries (nothing learnt per frame); on net_ring the circulating frames are broadcast,
+# which a two-port bridge floods to the one other port without a copy (see ring_txfirst.c).
 #
 # veth rates are delivered pps (received by the sink / generator's sending time) at one fixed
 # offered load, 1 Mpps by default (--rate), which softnet-gen reaches on CPU 0 beside f0's NAPI in
@@ -32,6 +33,7 @@
 set -u
 SELF=$(readlink -f "$0")
 . "$(dirname "$SELF")/lib.sh"
+. "$(dirname "$SELF")/../lib.sh"
 cd "$FB_ROOT"
 
 BUILD=build-bf
@@ -66,22 +68,7 @@ want() { [[ ",$ONLY," == *",$1,"* ]]; }
 TRIALS=$FB_TMP/trials.jsonl
 : >"$TRIALS"
 # record KEY=VALUE...: one trial as a JSON line (values that look numeric stay numbers)
-record() {
-	"$FB_PY" - "$@" >>"$TRIALS" <<'EOF'
-import json, sys
-d = {}
-for kv in sys.argv[1:]:
-    k, v = kv.split("=", 1)
-    try:
-        d[k] = int(v)
-    except ValueError:
-        try:
-            d[k] = float(v)
-        except ValueError:
-            d[k] = v
-print(json.dumps(d))
-EOF
-}
+record() { bench_record "$TRIALS" "$@"; }
 
 # ---- helpers built here ------------------------------------------------------------------------
 SHIM=$FB_TMP/ring_txfirst.so
@@ -273,6 +260,8 @@ if want ring; then
 		if want profiles; then
 			sn_ring rt-bhlock "$rep"
 			sn_ring rt-nested "$rep"
+			sn_ring rt-bhlock "$rep" io
+			sn_ring rt-nested "$rep" io
 		fi
 	done
 fi
@@ -357,6 +346,8 @@ pairs = {
     "profile l3: rt-bhlock / vanilla": ("l3/softnetd-afxdp/router/rt-bhlock", "l3/softnetd-afxdp/router/vanilla"),
     "profile ring: rt-nested / vanilla": ("ring/softnetd/bridge/rt-nested", "ring/softnetd/bridge/vanilla"),
     "profile ring: rt-bhlock / vanilla": ("ring/softnetd/bridge/rt-bhlock", "ring/softnetd/bridge/vanilla"),
+    "profile ring io: rt-nested / vanilla": ("ring/softnetd/io/rt-nested", "ring/softnetd/io/vanilla"),
+    "profile ring io: rt-bhlock / vanilla": ("ring/softnetd/io/rt-bhlock", "ring/softnetd/io/vanilla"),
 }
 ratios = {k: r for k, (a, b) in pairs.items() if (r := ratio(a, b))}
 doc = {

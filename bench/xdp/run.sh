@@ -27,6 +27,7 @@ set -u
 SELF=$(readlink -f "$0")
 HERE=$(dirname "$SELF")
 . "$HERE/../fwd/lib.sh"
+. "$HERE/../lib.sh"
 cd "$FB_ROOT"
 
 BUILD=build-xr-rel
@@ -57,22 +58,7 @@ for t in clang bpftool ethtool taskset; do command -v $t >/dev/null || fb_die "$
 
 TRIALS=$FB_TMP/trials.jsonl
 : >"$TRIALS"
-record() {
-	"$FB_PY" - "$@" >>"$TRIALS" <<'EOF'
-import json, sys
-d = {}
-for kv in sys.argv[1:]:
-    k, v = kv.split("=", 1)
-    try:
-        d[k] = int(v)
-    except ValueError:
-        try:
-            d[k] = float(v)
-        except ValueError:
-            d[k] = v
-print(json.dumps(d))
-EOF
-}
+record() { bench_record "$TRIALS" "$@"; }
 
 OBJ=$FB_TMP/xdp_bench.bpf.o
 clang -O2 -g -target bpf -mcpu=v2 -I"/usr/include/$(gcc -dumpmachine)" -c "$HERE/xdp_bench.bpf.c" \
@@ -89,30 +75,6 @@ if want prog; then
 fi
 
 # ---- veth -------------------------------------------------------------------------------------
-# The topology of lib.sh's fb_topo under this benchmark's own namespace names.
-xb_topo() {
-	local ns
-	NS_S=snxr$$-s NS_F=snxr$$-f NS_K=snxr$$-k
-	for ns in $NS_S $NS_F $NS_K; do
-		ip netns add "$ns" || fb_die "ip netns add $ns"
-		FB_NS+=("$ns")
-		ip -n "$ns" link set lo up
-		ip netns exec "$ns" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 \
-			net.ipv6.conf.default.disable_ipv6=1 >/dev/null 2>&1
-	done
-	ip -n $NS_S link add a0 address $MAC_A type veth peer name f0 netns $NS_F address $MAC_F0 ||
-		fb_die "veth a0-f0"
-	ip -n $NS_F link add f1 address $MAC_F1 type veth peer name b0 netns $NS_K address $MAC_B ||
-		fb_die "veth f1-b0"
-	for d in "$NS_S a0" "$NS_F f0" "$NS_F f1" "$NS_K b0"; do
-		set -- $d
-		ip netns exec "$1" ethtool -K "$2" tx off >/dev/null 2>&1
-		ip -n "$1" link set "$2" up
-	done
-	ip -n $NS_S addr add 10.10.1.2/24 dev a0
-	ip -n $NS_K addr add 10.10.2.2/24 dev b0
-}
-
 # veth_xdp_stat NS DEV KIND: sum of the veth's rx_queue_*_xdp_KIND counters.
 veth_xdp_stat() {
 	ip netns exec "$1" ethtool -S "$2" | awk -v k="xdp_$3:" '$1 ~ /^rx_queue_[0-9]+_/ && \
@@ -204,7 +166,7 @@ trial() {
 		c0=$(sn_counter "$s1" "$act")
 		engine=$(fb_json "$s1" "next((p.get('engine', '?') for p in d.get('xdp', {}).get('ports', []) if p.get('port') == 'f0'), '?')")
 	fi
-	[ -n "${dev_sink:-}" ] && { NS_K_SAVE=$NS_K; NS_K=$ns_sink; fb_sink_start_dev "$k" "$dev_sink"; NS_K=$NS_K_SAVE; }
+	[ -n "${dev_sink:-}" ] && fb_sink_start "$k" "$dev_sink" "$ns_sink"
 	fb_send "$g" "$MAC_F0" 0 "$DUR"
 	sleep 0.5
 	[ -n "${dev_sink:-}" ] && fb_sink_stop "$k"
@@ -234,22 +196,9 @@ trial() {
 	fb_log "$sys $act rep $rep: $pps pps (verdicts $verdict_pps/s, offered $(fb_json "$g" "int(d['pps'])"))${sym:+ [$sym]}"
 }
 
-# lib.sh's sink on another device/namespace (it hard-codes b0 in NS_K).
-fb_sink_start_dev() {
-	local out=$1 dev=$2 i
-	fb_bg ip netns exec $NS_K "$GEN" recv --dev "$dev" --duration 600 >"$out" 2>"$out.err"
-	SINK_PID=$FB_LAST
-	for i in $(seq 100); do
-		grep -q "sink attached" "$out.err" 2>/dev/null && return 0
-		kill -0 "$SINK_PID" 2>/dev/null || fb_die "softnet-gen recv: $(cat "$out.err")"
-		sleep 0.05
-	done
-	fb_die "softnet-gen recv did not attach within 5 s"
-}
-
 T0=$(date +%s)
 if want veth; then
-	xb_topo
+	fb_topo "snxr$$" # bench/fwd/lib.sh's, under this benchmark's own namespace names
 	for rep in $(seq "$REPS"); do
 		for act in drop tx redirect; do
 			trial kernel $act "$rep"

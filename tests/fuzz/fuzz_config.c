@@ -22,16 +22,8 @@
 
 #define FUZZ_NAME "fuzz.yaml"
 
-#define CHECK(cond, ...)                                                                           \
-	do {                                                                                       \
-		if (!(cond)) {                                                                     \
-			fprintf(stderr, "fuzz_config: %s:%d: check failed: %s: ", __FILE__,        \
-				__LINE__, #cond);                                                  \
-			fprintf(stderr, __VA_ARGS__);                                              \
-			fputc('\n', stderr);                                                       \
-			abort();                                                                   \
-		}                                                                                  \
-	} while (0)
+#define FUZZ_TARGET "fuzz_config"
+#include "fuzz_check.h"
 
 /* Parse a 1-based decimal at *@p followed by ':'; advance past the ':'. 0 if malformed. */
 static unsigned long pos_number(const char **p)

@@ -26,16 +26,8 @@
 
 #include "daemon/ctl_proto.h"
 
-#define CHECK(cond, ...)                                                                           \
-	do {                                                                                       \
-		if (!(cond)) {                                                                     \
-			fprintf(stderr, "fuzz_ctl_proto: %s:%d: check failed: %s: ", __FILE__,     \
-				__LINE__, #cond);                                                  \
-			fprintf(stderr, __VA_ARGS__);                                              \
-			fputc('\n', stderr);                                                       \
-			abort();                                                                   \
-		}                                                                                  \
-	} while (0)
+#define FUZZ_TARGET "fuzz_ctl_proto"
+#include "fuzz_check.h"
 
 /* Exactly one line: non-empty, @nl_at_end says whether it ends in '\n', no other newline. */
 static void check_one_line(const char *s, bool nl_at_end, const char *what)

@@ -56,16 +56,8 @@
 
 #define MAX_FRAME (2048u - SN_FRAME_HEADROOM) /* the test port's TP_MAX_FRAME */
 
-#define CHECK(cond, ...)                                                                           \
-	do {                                                                                       \
-		if (!(cond)) {                                                                     \
-			fprintf(stderr, "fuzz_frame: %s:%d: check failed: %s: ", __FILE__,         \
-				__LINE__, #cond);                                                  \
-			fprintf(stderr, __VA_ARGS__);                                              \
-			fputc('\n', stderr);                                                       \
-			abort();                                                                   \
-		}                                                                                  \
-	} while (0)
+#define FUZZ_TARGET "fuzz_frame"
+#include "fuzz_check.h"
 
 #define NPORTS 4
 static struct sn_netdev *P[NPORTS], *V10, *V20;

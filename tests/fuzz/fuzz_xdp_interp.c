@@ -47,16 +47,8 @@
 #include "xdp/bpf_interp.h"
 #include "xdp/bpf_interp_internal.h"
 
-#define CHECK(cond, ...)                                                                           \
-	do {                                                                                       \
-		if (!(cond)) {                                                                     \
-			fprintf(stderr, "fuzz_xdp_interp: %s:%d: check failed: %s: ", __FILE__,     \
-				__LINE__, #cond);                                                  \
-			fprintf(stderr, __VA_ARGS__);                                              \
-			fputc('\n', stderr);                                                       \
-			abort();                                                                   \
-		}                                                                                  \
-	} while (0)
+#define FUZZ_TARGET "fuzz_xdp_interp"
+#include "fuzz_check.h"
 
 #ifndef BPF_LOAD_ACQ
 #define BPF_LOAD_ACQ 0x100

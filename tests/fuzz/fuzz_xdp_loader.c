@@ -46,16 +46,8 @@
 #include "xdp/bpf_interp_internal.h"
 #include "xdp/bpf_prog.h"
 
-#define CHECK(cond, ...)                                                                           \
-	do {                                                                                       \
-		if (!(cond)) {                                                                     \
-			fprintf(stderr, "fuzz_xdp_loader: %s:%d: check failed: %s: ", __FILE__,     \
-				__LINE__, #cond);                                                  \
-			fprintf(stderr, __VA_ARGS__);                                              \
-			fputc('\n', stderr);                                                       \
-			abort();                                                                   \
-		}                                                                                  \
-	} while (0)
+#define FUZZ_TARGET "fuzz_xdp_loader"
+#include "fuzz_check.h"
 
 #define OBJ_NAME "fuzz.bpf.o"
 #define MAP_MEM_CAP (64u << 20)

@@ -12,13 +12,15 @@
 # SOFTNET_GEN, SOFTNET_GEN_BPF_DIR, PKT (pkt.py). Exit codes: 0 pass, 1 fail, 77 skip (only for no
 # root or a missing kernel feature, with the reason).
 #
-# Names: namespaces are "sn<pid>-<name>", unique per run, so a test killed by a timeout never
+# Names: namespaces are "sn<pid>-<name>" (SN_NS_PREFIX replaces "sn", e.g. to tell whose run left
+# one behind on a shared machine), unique per run, so a test killed by a timeout never
 # collides with the next run; interface names inside them are fixed (a0, f0, ...).
 
 set -u
 set -o pipefail
 
 SN_PROFILES=${SN_PROFILES:-"vanilla rt-bhlock rt-nested"}
+SN_NS_PREFIX=${SN_NS_PREFIX:-sn}
 # The system's python3 (a python3 earlier in PATH may be a slow shim, e.g. pyenv's).
 if [ -x /usr/bin/python3 ]; then SN_PY=/usr/bin/python3; else SN_PY=$(command -v python3 || echo python3); fi
 SN_NAMESPACES=()
@@ -106,14 +108,14 @@ sn_init() {
 	trap 'exit 130' INT
 	trap 'exit 143' TERM
 	SN_TMP=$(mktemp -d "/tmp/sn-it-$SN_TEST.XXXXXX")
-	ip netns add "sn$$-probe" 2>/dev/null || sn_skip "cannot create network namespaces"
-	ip netns del "sn$$-probe"
+	ip netns add "$SN_NS_PREFIX$$-probe" 2>/dev/null || sn_skip "cannot create network namespaces"
+	ip netns del "$SN_NS_PREFIX$$-probe"
 }
 
 # sn_ns NAME VAR: create namespace sn<pid>-NAME (lo up, IPv6 off to keep it quiet) and store its
 # name in VAR (not printed: the cleanup list must be filled in this shell, not a subshell).
 sn_ns() {
-	local ns="sn$$-$1"
+	local ns="$SN_NS_PREFIX$$-$1"
 	ip netns add "$ns" || sn_fail "ip netns add $ns"
 	SN_NAMESPACES+=("$ns")
 	ip -n "$ns" link set lo up
@@ -313,6 +315,24 @@ ${2:-}
 EOF
 	"$SOFTNETD" --check-config "$1" >/dev/null 2>"$1.err" ||
 		sn_fail "config rejected by softnetd --check-config: $(cat "$1.err")"
+}
+
+# sn_router_config_v4 FILE "PORT NET MAC"...: an IPv4 router with one afxdp port per argument
+# (over the interface of the same name), NET the first three octets of its /24: the address NET.1
+# on PORT, the route to NET.0/24 through it, the neighbour NET.2 at MAC there.
+sn_router_config_v4() {
+	local file=$1 p port net mac ports="" addrs="" routes="" neigh=""
+	shift
+	for p in "$@"; do
+		read -r port net mac <<<"$p"
+		ports+="  - { name: $port, type: afxdp, ifname: $port, mode: copy }"$'\n'
+		addrs+="    - { address: $net.1/24, dev: $port }"$'\n'
+		routes+="  - { prefix: $net.0/24, dev: $port }"$'\n'
+		neigh+="  - { address: $net.2, mac: \"$mac\", dev: $port }"$'\n'
+	done
+	printf '# written by tests/integration (%s)\nports:\n%srouter:\n  addresses:\n%sroutes:\n%sneighbours:\n%s' \
+		"$SN_TEST" "$ports" "$addrs" "$routes" "$neigh" >"$file"
+	sn_check_config "$file"
 }
 
 # sn_check_config FILE: fail with softnetd's message when FILE does not pass --check-config.
@@ -563,4 +583,92 @@ sn_xdp_xmit() {
 sn_fail_alloc() {
 	sn_ctl debug fail-alloc "$1" "$2" >"$SN_TMP/fail-alloc.out" 2>&1 ||
 		sn_fail "softnetctl debug fail-alloc $1 $2: $(cat "$SN_TMP/fail-alloc.out")"
+}
+
+# sn_at_least PATH N: the stats now ($SN_TMP/now.json) show PATH at N or more; a condition for
+# sn_wait_for.
+sn_at_least() {
+	local v
+	sn_stats "$SN_TMP/now.json"
+	v=$(sn_jvals "$SN_TMP/now.json" "$1") || exit 1
+	[ "$v" -ge "$2" ]
+}
+
+# sn_gen_from_a OUT DST_MAC DST_IP RATE [ARGS...]: generator traffic from A (a0, 10.10.1.2 of
+# sn_topo_abf) in the background, 4 flows, for up to 60 s: stop it with sn_gen_stop OUT (or
+# sn_e2e_end).
+sn_gen_from_a() {
+	local out=$1 mac=$2 ip=$3 rate=$4
+	shift 4
+	sn_gen_bg "$NS_A" "$out" --dev a0 --dst-mac "$mac" --src-ip 10.10.1.2 --dst-ip "$ip" \
+		--rate "$rate" --duration 60 --flows 4 "$@"
+}
+
+# ---- end to end: A:a0 -> f0 [softnetd in NS_F] PORT -> OUT_NS:OUT_IF (a sink) -----------------
+# Every frame A sent must be received by softnetd or counted by the kernel at f0, and every frame
+# PORT sent must reach the sink or be counted by the kernel at OUT_IF. The fault tests run
+#   sn_e2e_begin OUT_NS OUT_IF PORT; sn_gen_from_a GEN ...; <the fault>; sn_e2e_end PROFILE GEN...;
+#   sn_e2e_expect_exact PROFILE
+# (not in a subshell: the helpers leave their figures in SN_E2E_* variables).
+
+# sn_e2e_begin OUT_NS OUT_IF PORT: before any traffic: softnetd's idle stats ($SN_TMP/idle.json),
+# the kernel's counters the chain starts from, and the sink on OUT_IF ($SN_TMP/sink.json).
+# PORT is softnetd's egress port and its veth in NS_F (same name).
+sn_e2e_begin() {
+	SN_E2E_OUT_NS=$1 SN_E2E_OUT_IF=$2 SN_E2E_PORT=$3
+	sn_stats "$SN_TMP/idle.json"
+	SN_E2E_KD0=$(sn_veth_drops "$NS_F" f0)
+	SN_E2E_XMIT0=$(sn_xdp_xmit "$NS_A" a0)
+	SN_E2E_KDO0=$(sn_veth_drops "$1" "$2" "$NS_F" "$3")
+	sn_sink_start "$1" "$2" "$SN_TMP/sink.json"
+}
+
+# sn_e2e_end WHAT GEN_OUT...: stop these generators, check softnetd still answers, let it settle
+# ($SN_TMP/end.json), stop the sink and read the chain: SN_E2E_SENT (the generators' sum),
+# SN_E2E_SENTK (what a0 put on the wire), SN_E2E_KD (kernel drops at f0), SN_E2E_RX (softnetd
+# received), SN_E2E_TX (PORT sent), SN_E2E_RECV (the sink), SN_E2E_KDO (kernel drops at OUT_IF),
+# SN_E2E_ACC (softnetd's own equations, checked exact by sn_expect_accounting); SN_E2E_SUMMARY
+# says it all in one line.
+sn_e2e_end() {
+	local what=$1 g n sent=() v0 v1 rx0 tx0 rx tx
+	shift
+	for g in "$@"; do
+		sn_gen_stop "$g"
+	done
+	sn_daemon_alive "$what at the end"
+	sn_stats_settle "$SN_TMP/end.json"
+	sleep 0.3 # the last frames PORT sent are still on their way to the sink
+	sn_sink_stop "$SN_TMP/sink.json"
+	SN_E2E_ACC=$(sn_expect_accounting "$what" "$SN_TMP/end.json") || exit 1
+	SN_E2E_SENT=0
+	for g in "$@"; do
+		n=$(sn_jvals "$g" sent) || exit 1
+		sent+=("$n")
+		SN_E2E_SENT=$((SN_E2E_SENT + n))
+	done
+	SN_E2E_RECV=$(sn_jvals "$SN_TMP/sink.json" received) || exit 1
+	v0=$(sn_jvals "$SN_TMP/idle.json" accounting.ingress.received \
+		"ports.name=$SN_E2E_PORT.tx_packets") || exit 1
+	v1=$(sn_jvals "$SN_TMP/end.json" accounting.ingress.received \
+		"ports.name=$SN_E2E_PORT.tx_packets") || exit 1
+	read -r rx0 tx0 <<<"$v0"
+	read -r rx tx <<<"$v1"
+	SN_E2E_RX=$((rx - rx0)) SN_E2E_TX=$((tx - tx0))
+	SN_E2E_KD=$(($(sn_veth_drops "$NS_F" f0) - SN_E2E_KD0))
+	SN_E2E_SENTK=$(($(sn_xdp_xmit "$NS_A" a0) - SN_E2E_XMIT0))
+	SN_E2E_KDO=$(($(sn_veth_drops "$SN_E2E_OUT_NS" "$SN_E2E_OUT_IF" "$NS_F" "$SN_E2E_PORT") -
+		SN_E2E_KDO0))
+	SN_E2E_SUMMARY="sent $(IFS=+; echo "${sent[*]}") (a0 sent $SN_E2E_SENTK), softnetd received $SN_E2E_RX (kernel drops at f0: $SN_E2E_KD), $SN_E2E_ACC, drops: $(sn_pkt drops "$SN_TMP/idle.json" "$SN_TMP/end.json"); $SN_E2E_PORT tx $SN_E2E_TX, sink $SN_E2E_RECV (kernel drops at $SN_E2E_OUT_IF: $SN_E2E_KDO)"
+}
+
+# sn_e2e_expect_exact WHAT: no frame lost on the chain (the generators cannot have sent more than
+# a0 put on the wire), and softnetd's pools back at their idle level.
+sn_e2e_expect_exact() {
+	[ "$SN_E2E_SENT" -le "$SN_E2E_SENTK" ] ||
+		sn_fail "$1: the generators say $SN_E2E_SENT, a0 sent $SN_E2E_SENTK"
+	sn_expect_eq "$1: frames lost between A and softnetd (a0 sent - received - kernel drops at f0)" \
+		$((SN_E2E_SENTK - SN_E2E_RX - SN_E2E_KD)) 0
+	sn_expect_eq "$1: frames lost between $SN_E2E_PORT and the sink ($SN_E2E_PORT tx - sink - kernel drops at $SN_E2E_OUT_IF)" \
+		$((SN_E2E_TX - SN_E2E_RECV - SN_E2E_KDO)) 0
+	sn_expect_pools_idle "$1" "$SN_TMP/idle.json" "$SN_TMP/end.json"
 }

@@ -32,12 +32,6 @@ bridge_config() {
 	mv "$CFG.new" "$CFG"
 }
 
-at_least() {
-	local v
-	sn_stats "$S/now.json"
-	v=$(sn_jvals "$S/now.json" "$1") || exit 1
-	[ "$v" -ge "$2" ]
-}
 reloads() { grep -c "reloaded" "$SN_DAEMON_LOG"; }
 reloaded_to() { [ "$(reloads)" -ge "$1" ]; }
 
@@ -45,14 +39,9 @@ for P in $SN_PROFILES; do
 	bridge_config 0
 	sn_check_config "$CFG"
 	sn_daemon_start "$NS_F" "$CFG" "$P"
-	sn_stats "$S/idle.json"
-	k0=$(sn_veth_drops "$NS_F" f0)
-	x0=$(sn_xdp_xmit "$NS_A" a0)
-	kb0=$(sn_veth_drops "$NS_B" b0 "$NS_F" f1)
-	sn_sink_start "$NS_B" b0 "$S/sink.json"
-	sn_gen_bg "$NS_A" "$S/gen.json" --dev a0 --dst-mac "$SN_MAC_B" --src-ip 10.10.1.2 \
-		--dst-ip 10.10.2.2 --rate 30000 --duration 60 --flows 4
-	sn_wait_for "$P: traffic bridged before the rewrites" 10 at_least totals.forwarded 2000
+	sn_e2e_begin "$NS_B" b0 f1
+	sn_gen_from_a "$S/gen.json" "$SN_MAC_B" 10.10.2.2 30000
+	sn_wait_for "$P: traffic bridged before the rewrites" 10 sn_at_least totals.forwarded 2000
 
 	n0=$(reloads) round=0 end=$((SECONDS + 3))
 	while [ $SECONDS -lt $end ] || [ $((round % 2)) -ne 0 ]; do
@@ -64,7 +53,7 @@ for P in $SN_PROFILES; do
 	sn_daemon_alive "$P after $round FDB rewrites"
 	sn_stats "$S/after.json"
 	f=$(sn_jvals "$S/after.json" totals.forwarded) || exit 1
-	sn_wait_for "$P: traffic to B bridged after the rewrites" 10 at_least totals.forwarded \
+	sn_wait_for "$P: traffic to B bridged after the rewrites" 10 sn_at_least totals.forwarded \
 		$((f + 2000))
 	fdb=$(sn_ctl fdb 2>&1) || sn_fail "$P: fdb: $fdb"
 	grep -qi "$SN_MAC_B" <<<"$fdb" || sn_fail "$P: B's static entry is missing: $fdb"
@@ -73,29 +62,10 @@ for P in $SN_PROFILES; do
 	grep -qi "02:5e:$(printf %02x $(((round - 1) % 256))):00:00:07" <<<"$fdb" &&
 		sn_fail "$P: an entry of an earlier file is still shown: $fdb"
 
-	sn_gen_stop "$S/gen.json"
-	sn_stats_settle "$S/end.json"
-	sleep 0.3
-	sn_sink_stop "$S/sink.json"
-	acc=$(sn_expect_accounting "$P" "$S/end.json") || exit 1
-	sent=$(sn_jvals "$S/gen.json" sent) || exit 1
-	recv=$(sn_jvals "$S/sink.json" received) || exit 1
-	v0=$(sn_jvals "$S/idle.json" accounting.ingress.received ports.name=f1.tx_packets) || exit 1
-	v1=$(sn_jvals "$S/end.json" accounting.ingress.received ports.name=f1.tx_packets) || exit 1
-	read -r rx0 tx0 <<<"$v0"
-	read -r rx tx <<<"$v1"
-	rx=$((rx - rx0)) tx=$((tx - tx0))
-	kd=$(($(sn_veth_drops "$NS_F" f0) - k0))
-	sentk=$(($(sn_xdp_xmit "$NS_A" a0) - x0))
-	kdb=$(($(sn_veth_drops "$NS_B" b0 "$NS_F" f1) - kb0))
-	sn_log "$P: $round FDB rewrites by SIGHUP; sent $sent (a0 sent $sentk), softnetd received $rx (kernel drops at f0: $kd), $acc, drops: $(sn_pkt drops "$S/idle.json" "$S/end.json"); f1 tx $tx, sink $recv (kernel drops at b0: $kdb)"
-	[ "$sent" -le "$sentk" ] || sn_fail "$P: the generator says $sent, a0 sent $sentk"
-	sn_expect_eq "$P: frames lost between A and softnetd (a0 sent - received - kernel drops at f0)" \
-		$((sentk - rx - kd)) 0
-	sn_expect_eq "$P: frames bridged to f1 (softnetd received - f1 tx)" $((rx - tx)) 0
-	sn_expect_eq "$P: frames lost between f1 and the sink (f1 tx - sink - kernel drops at b0)" \
-		$((tx - recv - kdb)) 0
-	sn_expect_pools_idle "$P" "$S/idle.json" "$S/end.json"
+	sn_e2e_end "$P" "$S/gen.json"
+	sn_log "$P: $round FDB rewrites by SIGHUP; $SN_E2E_SUMMARY"
+	sn_expect_eq "$P: frames bridged to f1 (softnetd received - f1 tx)" $((SN_E2E_RX - SN_E2E_TX)) 0
+	sn_e2e_expect_exact "$P"
 
 	sn_stop_expect_drain "$P"
 done

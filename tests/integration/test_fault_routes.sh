@@ -17,12 +17,6 @@ S=$SN_TMP
 CFG=$S/router.yaml
 sn_router_config "$CFG"
 
-at_least() {
-	local v
-	sn_stats "$S/now.json"
-	v=$(sn_jvals "$S/now.json" "$1") || exit 1
-	[ "$v" -ge "$2" ]
-}
 # churn SECONDS: the rewrite loop, on one control connection (softnetctl's start-up would
 # dominate on a loaded machine): rounds of "del B's route, add 10.99.N.0/24, add B's route, del
 # 10.99.N.0/24" for SECONDS; every reply must be ok. Prints the number of rounds; failures on
@@ -53,51 +47,26 @@ PY
 
 for P in $SN_PROFILES; do
 	sn_daemon_start "$NS_F" "$CFG" "$P"
-	sn_stats "$S/idle.json"
-	k0=$(sn_veth_drops "$NS_F" f0)
-	x0=$(sn_xdp_xmit "$NS_A" a0)
-	kb0=$(sn_veth_drops "$NS_B" b0 "$NS_F" f1)
-	sn_sink_start "$NS_B" b0 "$S/sink.json"
-	sn_gen_bg "$NS_A" "$S/gen.json" --dev a0 --dst-mac "$SN_MAC_F0" --src-ip 10.10.1.2 \
-		--dst-ip 10.10.2.2 --rate 50000 --duration 60 --flows 4
-	sn_wait_for "$P: traffic forwarded before the rewrites" 10 at_least totals.forwarded 2000
+	sn_e2e_begin "$NS_B" b0 f1
+	sn_gen_from_a "$S/gen.json" "$SN_MAC_F0" 10.10.2.2 50000
+	sn_wait_for "$P: traffic forwarded before the rewrites" 10 sn_at_least totals.forwarded 2000
 
 	rounds=$(churn 3 2>"$S/churn.err") ||
 		sn_fail "$P: route requests failed under load: $(head -c 600 "$S/churn.err")"
 	sn_daemon_alive "$P after $rounds rounds of route rewrites"
 	sn_stats "$S/after.json"
 	f=$(sn_jvals "$S/after.json" totals.forwarded) || exit 1
-	sn_wait_for "$P: traffic to B forwarded after the rewrites" 10 at_least totals.forwarded \
+	sn_wait_for "$P: traffic to B forwarded after the rewrites" 10 sn_at_least totals.forwarded \
 		$((f + 2000))
 	routes=$(sn_ctl routes show 2>&1) || sn_fail "$P: routes show: $routes"
 	grep -q "10\.10\.2\.0/24" <<<"$routes" || sn_fail "$P: B's route is missing: $routes"
 	grep -q "10\.99\." <<<"$routes" && sn_fail "$P: a deleted route is still listed: $routes"
 
-	sn_gen_stop "$S/gen.json"
-	sn_stats_settle "$S/end.json"
-	sleep 0.3
-	sn_sink_stop "$S/sink.json"
-	acc=$(sn_expect_accounting "$P" "$S/end.json") || exit 1
-	sent=$(sn_jvals "$S/gen.json" sent) || exit 1
-	recv=$(sn_jvals "$S/sink.json" received) || exit 1
-	v0=$(sn_jvals "$S/idle.json" accounting.ingress.received ports.name=f1.tx_packets \
-		totals.drops.no_route) || exit 1
-	v1=$(sn_jvals "$S/end.json" accounting.ingress.received ports.name=f1.tx_packets \
-		totals.drops.no_route) || exit 1
-	read -r rx0 tx0 nr0 <<<"$v0"
-	read -r rx tx nr <<<"$v1"
-	rx=$((rx - rx0)) tx=$((tx - tx0)) nr=$((nr - nr0))
-	kd=$(($(sn_veth_drops "$NS_F" f0) - k0))
-	sentk=$(($(sn_xdp_xmit "$NS_A" a0) - x0))
-	kdb=$(($(sn_veth_drops "$NS_B" b0 "$NS_F" f1) - kb0))
-	sn_log "$P: $rounds rounds of route rewrites; sent $sent (a0 sent $sentk), softnetd received $rx (kernel drops at f0: $kd), $acc, no_route $nr, drops: $(sn_pkt drops "$S/idle.json" "$S/end.json"); f1 tx $tx, sink $recv (kernel drops at b0: $kdb)"
+	sn_e2e_end "$P" "$S/gen.json"
+	nr=$(sn_delta "$S/idle.json" "$S/end.json" totals.drops.no_route) || exit 1
+	sn_log "$P: $rounds rounds of route rewrites; no_route $nr; $SN_E2E_SUMMARY"
 	sn_expect_gt "$P: frames to the deleted route counted as no_route" "$nr" 0
-	[ "$sent" -le "$sentk" ] || sn_fail "$P: the generator says $sent, a0 sent $sentk"
-	sn_expect_eq "$P: frames lost between A and softnetd (a0 sent - received - kernel drops at f0)" \
-		$((sentk - rx - kd)) 0
-	sn_expect_eq "$P: frames lost between f1 and the sink (f1 tx - sink - kernel drops at b0)" \
-		$((tx - recv - kdb)) 0
-	sn_expect_pools_idle "$P" "$S/idle.json" "$S/end.json"
+	sn_e2e_expect_exact "$P"
 
 	sn_stop_expect_drain "$P"
 done

@@ -28,24 +28,14 @@ pins() {
 }
 ifindex() { ip netns exec "$1" cat "/sys/class/net/$2/ifindex"; }
 sock_gone() { [ ! -e "$SN_RUNDIR/softnetd.sock" ]; }
-# fwd_at_least N: softnetd's forwarded total is N or more
-fwd_at_least() {
-	local v
-	sn_stats "$S/now.json"
-	v=$(sn_jvals "$S/now.json" totals.forwarded) || exit 1
-	[ "$v" -ge "$1" ]
-}
 
 IDX_F0=$(ifindex "$NS_F" f0)
 IDX_F1=$(ifindex "$NS_F" f1)
 for P in $SN_PROFILES; do
 	sn_daemon_start "$NS_F" "$CFG" "$P"
-	sn_stats "$S/idle.json"
-	kb0=$(sn_veth_drops "$NS_B" b0 "$NS_F" f1)
-	sn_sink_start "$NS_B" b0 "$S/sink.json"
-	sn_gen_bg "$NS_A" "$S/gen.json" --dev a0 --dst-mac "$SN_MAC_F0" --src-ip 10.10.1.2 \
-		--dst-ip 10.10.2.2 --rate 50000 --duration 60 --flows 4
-	sn_wait_for "$P: traffic forwarded before SIGKILL" 10 fwd_at_least 5000
+	sn_e2e_begin "$NS_B" b0 f1
+	sn_gen_from_a "$S/gen.json" "$SN_MAC_F0" 10.10.2.2 50000
+	sn_wait_for "$P: traffic forwarded before SIGKILL" 10 sn_at_least totals.forwarded 5000
 	kill -KILL "$SN_DAEMON_PID"
 	wait "$SN_DAEMON_PID" 2>/dev/null
 	SN_DAEMON_PID=
@@ -61,24 +51,19 @@ for P in $SN_PROFILES; do
 
 	# the restart, traffic still running; the sink keeps counting across it
 	sn_daemon_start "$NS_F" "$CFG" "$P"
-	sn_wait_for "$P: traffic forwarded after the restart" 10 fwd_at_least 5000
+	sn_wait_for "$P: traffic forwarded after the restart" 10 sn_at_least totals.forwarded 5000
 	grep -q "removing stale socket" "$SN_DAEMON_LOG" ||
 		sn_fail "$P: the restarted softnetd did not say it removed the stale control socket"
 	if [ -n "$p0$p1" ]; then
 		grep -q "a killed predecessor's): detached" "$SN_DAEMON_LOG" ||
 			sn_fail "$P: the restarted softnetd did not detach the orphaned XSK programs"
 	fi
-	sn_gen_stop "$S/gen.json"
-	sn_stats_settle "$S/end.json"
-	sleep 0.3
-	sn_sink_stop "$S/sink.json"
-	acc=$(sn_expect_accounting "$P" "$S/end.json") || exit 1
-	tx=$(sn_jvals "$S/end.json" ports.name=f1.tx_packets) || exit 1
-	recv=$(sn_jvals "$S/sink.json" received) || exit 1
-	kdb=$(($(sn_veth_drops "$NS_B" b0 "$NS_F" f1) - kb0))
-	sn_log "$P: the restarted softnetd: $acc, f1 tx $tx; the sink got $recv over both daemons (kernel drops at b0: $kdb)"
+	sn_e2e_end "$P" "$S/gen.json"
 	# the sink counted what both daemons sent; the killed one's counters died with it, so the
-	# exact chain is the restarted daemon's own equations (above) and its drain (below)
+	# exact chain is the restarted daemon's own equations (sn_e2e_end) and its drain (below)
+	tx=$(sn_jvals "$S/end.json" ports.name=f1.tx_packets) || exit 1
+	recv=$SN_E2E_RECV kdb=$SN_E2E_KDO
+	sn_log "$P: the restarted softnetd: $SN_E2E_ACC, f1 tx $tx; the sink got $recv over both daemons (kernel drops at b0: $kdb)"
 	[ $((recv + kdb)) -ge "$tx" ] ||
 		sn_fail "$P: the sink got less ($recv + kernel drops $kdb) than the restarted daemon sent on f1 ($tx)"
 	sn_expect_gt "$P: frames the restarted daemon sent to B" "$tx" 4999

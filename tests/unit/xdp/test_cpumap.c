@@ -11,6 +11,7 @@
  * CPU does BH work, so the cpumap thread gets a CPU of its own.
  */
 #include "xdp_test.h"
+#include "xdp_test_race.h"
 
 static struct sn_netdev *pa, *pb, *pd;
 static struct sn_bpf_object *obj;
@@ -188,82 +189,27 @@ static void test_entry_delete(void **state)
 /* ---- two tasks of one CPU into the same cpumap entry and devmap target ---- */
 
 #define RACE_N 20000
-static uint8_t seen_b[2][RACE_N];
-static int taken_b;
-
-struct inj {
-	struct sn_netdev *dev;
-	uint8_t src;
-};
-
-static void *race_injector(void *arg)
-{
-	struct inj *in = arg;
-	uint8_t p[XT_LEN];
-
-	for (int i = 0; i < RACE_N; i++) {
-		while (i - __atomic_load_n(&taken_b, __ATOMIC_ACQUIRE) > 1000)
-			usleep(50);
-		xt_frame(p, (uint32_t)i, in->src);
-		xt_inject(in->dev, p, XT_LEN);
-	}
-	return NULL;
-}
 
 static void test_two_tasks_one_cpu(void **state)
 {
 	struct sn_bpf_prog *p = xt_prog(obj, "xdp_split", SN_XDP_ENGINE_AUTO);
-	struct inj ia = { NULL, 0 }, id = { NULL, 1 };
-	uint8_t out[XT_LEN + 16];
-	pthread_t t1, t2;
-	int got = 0, dup = 0, bad = 0;
+	/*
+	 * xdp_split: the even frames to B through the devmap (at most 1000 owed), the odd ones to
+	 * the cpumap entry, whose thread hands them to the stack (handled).
+	 */
+	struct xt_race race = { .src = { pa, pd }, .target = pb, .n = RACE_N, .even_only = true,
+			     .window = 1000, .done = &handled };
 	uint32_t k0 = 0, idx;
 
 	(void)state;
-	if (tu_profile == BH_PROFILE_VANILLA) {
-		print_message("vanilla: no second BH task on a CPU; skipped\n");
-		skip();
-	}
-	ia.dev = pa;
-	id.dev = pd;
-	memset(seen_b, 0, sizeof(seen_b));
-	taken_b = 0;
+	xt_race_skip_vanilla();
 	idx = sn_dev_xdp_ifindex(pb);
 	assert_int_equal(sn_map__update_elem(devmap, &k0, &idx, BPF_ANY), 0);
 	cpumap_set(g_cpu, 4096);
-	assert_int_equal(sn_napi_set_threaded(&pd->napi[0], true, SCHED_OTHER, 0), 0);
-	assert_int_equal(sn_xdp_attach(pa, p), 0);
-	assert_int_equal(sn_xdp_attach(pd, p), 0);
-	assert_int_equal(pthread_create(&t1, NULL, race_injector, &ia), 0);
-	assert_int_equal(pthread_create(&t2, NULL, race_injector, &id), 0);
-	uint64_t deadline = tu_now_ns() + 60ull * 1000000000ull;
+	xt_race_run(&race, p);
+	int got = race.got, dup = race.dup, bad = race.bad;
+	uint64_t nomem = race.nomem;
 
-	while ((uint64_t)got + (uint64_t)__atomic_load_n(&handled, __ATOMIC_ACQUIRE) +
-		       xt_nomem(pa, pd) < 2 * RACE_N &&
-	       tu_now_ns() < deadline) {
-		int len = sn_port_test_take_tx(pb, out, sizeof(out));
-
-		if (len < 0) {
-			usleep(100);
-			continue;
-		}
-		uint32_t s = xt_seq(out);
-		uint8_t src = out[XT_SRC_OFF];
-
-		if (len != XT_LEN || src > 1 || s >= RACE_N || (s & 1)) {
-			bad++;
-			continue;
-		}
-		if (seen_b[src][s]++)
-			dup++;
-		got++;
-		__atomic_store_n(&taken_b, got, __ATOMIC_RELEASE);
-	}
-	__atomic_store_n(&taken_b, RACE_N, __ATOMIC_RELEASE);
-	pthread_join(t1, NULL);
-	pthread_join(t2, NULL);
-	usleep(20000);
-	uint64_t nomem = xt_nomem(pa, pd);
 	print_message("devmap: %d of %d (dup %d, bad %d); cpumap: %d of %d; no frame head at the "
 		      "ports: %lu\n", got, RACE_N, dup, bad, handled, RACE_N, (unsigned long)nomem);
 	for (int d = 0; got + handled + (int)nomem != 2 * RACE_N && d < 3; d++) {

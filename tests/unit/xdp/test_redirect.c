@@ -13,6 +13,7 @@
 #include <net/if.h>
 
 #include "xdp_test.h"
+#include "xdp_test_race.h"
 
 static struct sn_netdev *pa, *pb, *pc, *pd;
 static struct sn_map *devmap;
@@ -304,83 +305,24 @@ static void test_errors_and_fallback(void **state)
 /* ---- two tasks of one CPU: A's IRQ thread and D's NAPI thread, both on CPU 0, into B ---- */
 
 #define RACE_N 20000
-static uint8_t seen[2][RACE_N];
-static int race_taken; /* frames taken off B: the injectors keep B's capture ring from filling */
-
-struct inj {
-	struct sn_netdev *dev;
-	uint8_t src;
-};
-
-static void *race_injector(void *arg)
-{
-	struct inj *in = arg;
-	uint8_t p[XT_LEN];
-
-	for (int i = 0; i < RACE_N; i++) {
-		while (2 * i - __atomic_load_n(&race_taken, __ATOMIC_ACQUIRE) > 1500)
-			usleep(50);
-		xt_frame(p, (uint32_t)i, in->src);
-		xt_inject(in->dev, p, XT_LEN);
-	}
-	return NULL;
-}
 
 static void test_two_tasks_one_cpu(void **state)
 {
 	struct sn_bpf_prog *p = xt_prog(obj, "xdp_redirect_devmap", SN_XDP_ENGINE_AUTO);
-	struct inj ia = { pa, 0 }, id = { pd, 1 };
-	uint8_t out[XT_LEN + 16];
-	pthread_t t1, t2;
-	int got = 0, dup = 0, bad = 0;
+	/* each frame of A and of D is owed to B: at most 1500 in flight */
+	struct xt_race r = { .src = { pa, pd }, .target = pb, .n = RACE_N, .window = 1500 };
 
 	(void)state;
-	/* Vanilla has one BH thread per CPU: two tasks of one CPU in BH is what RT brings. */
-	if (tu_profile == BH_PROFILE_VANILLA) {
-		print_message("vanilla: no second BH task on a CPU; skipped\n");
-		skip();
-	}
-	memset(seen, 0, sizeof(seen));
-	race_taken = 0;
+	xt_race_skip_vanilla();
 	devmap_set(0, sn_dev_xdp_ifindex(pb));
-	/* pd polls in its own NAPI thread on CPU 0; pa in its IRQ thread (softirq) on CPU 0. */
-	assert_int_equal(sn_napi_set_threaded(&pd->napi[0], true, SCHED_OTHER, 0), 0);
-	assert_int_equal(sn_xdp_attach(pa, p), 0);
-	assert_int_equal(sn_xdp_attach(pd, p), 0);
-	assert_int_equal(pthread_create(&t1, NULL, race_injector, &ia), 0);
-	assert_int_equal(pthread_create(&t2, NULL, race_injector, &id), 0);
-	uint64_t deadline = tu_now_ns() + 60ull * 1000000000ull;
-
-	while ((uint64_t)got + xt_nomem(pa, pd) < 2 * RACE_N && tu_now_ns() < deadline) {
-		int len = sn_port_test_take_tx(pb, out, sizeof(out));
-
-		if (len < 0) {
-			usleep(100);
-			continue;
-		}
-		uint32_t s = xt_seq(out);
-		uint8_t src = out[XT_SRC_OFF];
-
-		if (len != XT_LEN || src > 1 || s >= RACE_N) {
-			bad++;
-			continue;
-		}
-		if (seen[src][s]++)
-			dup++;
-		got++;
-		__atomic_store_n(&race_taken, got, __ATOMIC_RELEASE);
-	}
-	pthread_join(t1, NULL);
-	pthread_join(t2, NULL);
-	uint64_t nomem = xt_nomem(pa, pd);
-
+	xt_race_run(&r, p);
 	print_message("delivered %d of %d, duplicates %d, bad %d, no frame head at the ports %lu\n",
-		      got, 2 * RACE_N, dup, bad, (unsigned long)nomem);
-	assert_int_equal(bad, 0);
-	assert_int_equal(dup, 0);
+		      r.got, 2 * RACE_N, r.dup, r.bad, (unsigned long)r.nomem);
+	assert_int_equal(r.bad, 0);
+	assert_int_equal(r.dup, 0);
 	/* Every frame sent once, or never a frame at the port (counted there). */
-	assert_int_equal((uint64_t)got + nomem, 2 * RACE_N);
-	assert_int_equal(XT_STAT(pa, devmap_xmit) + XT_STAT(pd, devmap_xmit) + nomem, 2 * RACE_N);
+	assert_int_equal((uint64_t)r.got + r.nomem, 2 * RACE_N);
+	assert_int_equal(XT_STAT(pa, devmap_xmit) + XT_STAT(pd, devmap_xmit) + r.nomem, 2 * RACE_N);
 	assert_int_equal(xt_validator_reports(), 0);
 	assert_int_equal(sn_xdp_detach(pa), 0);
 	assert_int_equal(sn_xdp_detach(pd), 0);
