@@ -20,6 +20,7 @@
 #include "xdp/bpf_interp_internal.h"
 #include "xdp/bpf_prog.h"
 #include "xdp/xdp.h"
+#include "xdp/xdp_map_prog.h"
 
 #include "file_trust.h"
 #include "log.h"
@@ -147,6 +148,15 @@ static struct xr_object *object_get(const char *path, char *err, size_t errlen)
 	o->next = xr.objects;
 	xr.objects = o;
 	sn_info("xdp: loaded %s (%zu programs, %zu maps)", path, o->obj->nr_progs, o->obj->nr_maps);
+	/* Map-entry programs are named by id in devmap/cpumap values (xdp/xdp_map_prog.h). */
+	for (size_t i = 0; i < o->obj->nr_progs; i++) {
+		struct sn_bpf_prog *p = &o->obj->progs[i];
+
+		if (p->expected_attach_type == BPF_XDP_DEVMAP ||
+		    p->expected_attach_type == BPF_XDP_CPUMAP)
+			sn_info("xdp: %s: program '%s' (%s) has id %u", path, p->name, p->sec,
+				sn_xdp_prog_id(p));
+	}
 	return o;
 }
 

@@ -5,15 +5,21 @@
  *
  * Key: a CPU number. Value: struct bpf_cpumap_val { __u32 qsize; union { int fd; __u32 id; }
  * bpf_prog; }, 4 bytes (qsize) or 8 (qsize + program). The syscall side reads back { qsize,
- * program id }; softnetd attaches no per-entry program yet, so the id reads 0.
+ * program id }. softnetd has no program fds: the fd field carries a softnetd program id
+ * (xdp/xdp_map_prog.h), which must name a loaded program of expected attach type
+ * BPF_XDP_CPUMAP (SEC("xdp/cpumap")); the entry holds a reference on it until it is replaced,
+ * deleted or the map freed. xdp/xdp_cpumap.c runs it on the entry's thread.
  *
  * Semantics (kernel, measured on 6.18):
  * - create: key_size 4, value_size 4 or 8, max_entries 1..NR_CPUS (SN_CPUMAP_NR_CPUS = 256 on
  *   the reference kernel; above it -E2BIG), flags BPF_F_NUMA_NODE only (else -EINVAL).
  * - update, in this order: flags > BPF_EXIST -EINVAL; key >= max_entries -E2BIG; BPF_NOEXIST
  *   -EEXIST (BPF_EXIST succeeds on an empty slot); qsize > 16384 -EOVERFLOW; key not a
- *   possible CPU -ENODEV; qsize 0 empties the slot; a program fd > 0 -ENOMEM (the kernel's code
- *   when it cannot attach the program; softnetd cannot attach any yet).
+ *   possible CPU -ENODEV; qsize 0 empties the slot; a program fd > 0 that names no
+ *   BPF_XDP_CPUMAP program -ENOMEM (cpu_map_update_elem() answers any failure of
+ *   __cpu_map_entry_alloc() with -ENOMEM, a bad fd or a wrong type included). Without xdp/
+ *   linked in (map tests, differential test) every fd > 0 gets -ENOMEM, as in the kernel for
+ *   an fd that is not a program.
  * - delete: key >= max_entries -EINVAL, else 0 (also when empty). lookup of an empty slot or an
  *   out-of-range key: -ENOENT. get_next_key: as ARRAY. No batch operations.
  *
@@ -23,6 +29,10 @@
  */
 #include "bhlock/rqspinlock.h"
 #include "map_internal.h"
+
+/* xdp/xdp_map_prog.c's program references: weak, the map module does not link xdp/. */
+extern int sn_xdp_map_prog_get(uint32_t id, enum bpf_attach_type type) __attribute__((weak));
+extern void sn_xdp_map_prog_put(uint32_t id) __attribute__((weak));
 
 #define CPU_MAP_QSIZE_MAX 16384
 /* offsetofend(struct bpf_cpumap_val, qsize): the 4-byte value form */
@@ -56,10 +66,14 @@ static __always_inline __u32 cpu_key(const void *key)
 	return k;
 }
 
+/* Recycle @e and drop its program reference. Lock held (or the map being freed). */
 static void cpu_entry_release(struct sn_cmap *cmap, struct sn_cpu_map_entry *e)
 {
 	if (!e)
 		return;
+	if (e->value.bpf_prog.id && sn_xdp_map_prog_put)
+		sn_xdp_map_prog_put(e->value.bpf_prog.id);
+	e->value.bpf_prog.id = 0;
 	e->free_next = NULL;
 	if (cmap->free_tail)
 		cmap->free_tail->free_next = e;
@@ -122,6 +136,8 @@ static void cpu_map_free(struct sn_map *map)
 {
 	struct sn_cmap *cmap = to_cmap(map);
 
+	for (__u32 i = 0; i < map->max_entries; i++)
+		cpu_entry_release(cmap, cmap->cpu_map[i]);
 	free(cmap->entries);
 	free(cmap->cpu_map);
 	free(cmap);
@@ -169,8 +185,6 @@ static long cpu_map_update_elem(struct sn_map *map, const void *key, const void 
 		return -EOVERFLOW;
 	if (key_cpu >= (__u32)nr_cpu_ids)
 		return -ENODEV;
-	if (val.qsize && val.bpf_prog.fd > 0)
-		return -ENOMEM;
 
 	err = raw_res_spin_lock_irqsave(&cmap->lock, irq_flags);
 	if (err)
@@ -181,8 +195,16 @@ static long cpu_map_update_elem(struct sn_map *map, const void *key, const void 
 			err = -ENOMEM;
 			goto out;
 		}
+		/* __cpu_map_load_bpf_program(): its errno is lost, the update says -ENOMEM. */
+		if (val.bpf_prog.fd > 0 &&
+		    (!sn_xdp_map_prog_get ||
+		     sn_xdp_map_prog_get((__u32)val.bpf_prog.fd, BPF_XDP_CPUMAP))) {
+			cpu_entry_release(cmap, e);
+			err = -ENOMEM;
+			goto out;
+		}
 		e->value.qsize = val.qsize;
-		e->value.bpf_prog.id = 0;
+		e->value.bpf_prog.id = val.bpf_prog.fd > 0 ? (__u32)val.bpf_prog.fd : 0;
 		e->cpu = key_cpu;
 	}
 	cpu_map_entry_replace(cmap, e, key_cpu);

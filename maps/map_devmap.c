@@ -1,11 +1,14 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
  * map_devmap.c - DEVMAP and DEVMAP_HASH as containers (kernel/bpf/devmap.c semantics); the
- * redirect side (bulk queues, flush lists, per-entry programs) comes with the XDP work.
+ * redirect side (bulk queues, flush lists, running the egress program) is xdp/xdp_redirect.c.
  *
  * Value: struct bpf_devmap_val { __u32 ifindex; union { int fd; __u32 id; } bpf_prog; }, of
  * which a map keeps 4 bytes (ifindex) or 8 (ifindex + program). The syscall side reads back
- * { ifindex, program id }; softnetd attaches no per-entry program yet, so the id reads 0.
+ * { ifindex, program id }. softnetd has no program fds: the fd field carries a softnetd program
+ * id (xdp/xdp_map_prog.h), which must name a loaded program of expected attach type
+ * BPF_XDP_DEVMAP (SEC("xdp/devmap")); the entry holds a reference on it until the entry is
+ * replaced, deleted or the map freed, and reads back the same id.
  *
  * Semantics (kernel, measured on 6.18):
  * - create: key_size 4, value_size 4 or 8, max_entries > 0, flags NUMA_NODE | RDONLY | WRONLY
@@ -13,9 +16,11 @@
  *   BPF_F_RDONLY_PROG to the flags (programs may not write a devmap); so do we.
  * - The ifindex must name a device of the caller's network namespace (if_indextoname()) or a
  *   softnetd port by its XDP ifindex (net/netdev.h: 0x10000 + index for a port with no kernel
- *   interface), else -EINVAL; a program fd > 0 (8-byte values) -> -EINVAL, since no program
- *   can be attached yet (the kernel also answers -EINVAL for any fd that is not a
- *   BPF_XDP_DEVMAP program).
+ *   interface), else -EINVAL; a program fd > 0 (8-byte values) that is no softnetd program id
+ *   or names a program of another attach type -> -EINVAL (the kernel's __dev_map_alloc_node()
+ *   answers -EINVAL for a bad fd and for a wrong type alike). Without xdp/ linked in (the map
+ *   tests, the differential test) no id names a program, so every fd > 0 gets -EINVAL, as the
+ *   kernel answers for an fd that is not a program.
  * - DEVMAP (an array): update: flags > BPF_EXIST -EINVAL, index >= max -E2BIG, BPF_NOEXIST
  *   -EEXIST (BPF_EXIST succeeds on an empty slot); ifindex 0 empties the slot (with an fd > 0:
  *   -EINVAL). delete: index >= max -EINVAL, else 0 even when empty. lookup of an empty slot:
@@ -48,6 +53,9 @@
  */
 struct sn_netdev;
 extern struct sn_netdev *sn_dev_get_by_ifindex(uint32_t ifindex) __attribute__((weak));
+/* xdp/xdp_map_prog.c's program references, likewise (absent: no program can be named). */
+extern int sn_xdp_map_prog_get(uint32_t id, enum bpf_attach_type type) __attribute__((weak));
+extern void sn_xdp_map_prog_put(uint32_t id) __attribute__((weak));
 
 #define DEV_CREATE_FLAG_MASK (BPF_F_NUMA_NODE | BPF_F_RDONLY | BPF_F_WRONLY)
 #define DEV_LOOKUP_RESTARTS 8
@@ -106,10 +114,14 @@ static __always_inline void dev_store(struct sn_dtab_netdev **p, struct sn_dtab_
 	__atomic_store_n(p, n, __ATOMIC_RELEASE);
 }
 
+/* Recycle @e and drop its program reference. Lock held (or the map being freed). */
 static void dev_entry_release(struct sn_dtab *dtab, struct sn_dtab_netdev *e)
 {
 	if (!e)
 		return;
+	if (e->val.bpf_prog.id && sn_xdp_map_prog_put)
+		sn_xdp_map_prog_put(e->val.bpf_prog.id);
+	e->val.bpf_prog.id = 0;
 	e->free_next = NULL;
 	if (dtab->free_tail)
 		dtab->free_tail->free_next = e;
@@ -128,7 +140,8 @@ static bool dev_ifindex_valid(__u32 ifindex, char name[IF_NAMESIZE])
 
 /*
  * __dev_map_alloc_node(): check the value and fill a free entry. Caller holds the lock.
- * Return: the entry, or NULL with *err = -EINVAL (no such device, or a program fd) / -ENOMEM.
+ * Return: the entry, or NULL with *err = -EINVAL (no such device, or bpf_prog.fd > 0 that
+ * names no BPF_XDP_DEVMAP program) / -ENOMEM. The entry holds a reference on its program.
  */
 static struct sn_dtab_netdev *dev_entry_alloc(struct sn_dtab *dtab,
 					      const struct bpf_devmap_val *val, __u32 idx, int *err)
@@ -136,7 +149,7 @@ static struct sn_dtab_netdev *dev_entry_alloc(struct sn_dtab *dtab,
 	char name[IF_NAMESIZE];
 	struct sn_dtab_netdev *e;
 
-	if (val->bpf_prog.fd > 0 || !dev_ifindex_valid(val->ifindex, name)) {
+	if (!dev_ifindex_valid(val->ifindex, name)) {
 		*err = -EINVAL;
 		return NULL;
 	}
@@ -145,11 +158,16 @@ static struct sn_dtab_netdev *dev_entry_alloc(struct sn_dtab *dtab,
 		*err = -ENOMEM;
 		return NULL;
 	}
+	if (val->bpf_prog.fd > 0 &&
+	    (!sn_xdp_map_prog_get || sn_xdp_map_prog_get((__u32)val->bpf_prog.fd, BPF_XDP_DEVMAP))) {
+		*err = -EINVAL;
+		return NULL;
+	}
 	dtab->free_head = e->free_next;
 	if (!dtab->free_head)
 		dtab->free_tail = NULL;
 	e->val.ifindex = val->ifindex;
-	e->val.bpf_prog.id = 0;
+	e->val.bpf_prog.id = val->bpf_prog.fd > 0 ? (__u32)val->bpf_prog.fd : 0;
 	e->idx = idx;
 	e->hnext = NULL;
 	e->free_next = NULL;
@@ -220,6 +238,17 @@ static void dev_map_free(struct sn_map *map)
 {
 	struct sn_dtab *dtab = to_dtab(map);
 
+	/* dev_map_free(): the entries still in the map drop their program references. */
+	for (__u32 i = 0; dtab->netdev_map && i < map->max_entries; i++)
+		dev_entry_release(dtab, dtab->netdev_map[i]);
+	for (__u32 b = 0; dtab->dev_index_head && b < dtab->n_buckets; b++) {
+		struct sn_dtab_netdev *e = dtab->dev_index_head[b], *next;
+
+		for (; !dev_is_nulls(e); e = next) {
+			next = e->hnext;
+			dev_entry_release(dtab, e);
+		}
+	}
 	free(dtab->entries);
 	free(dtab->dev_index_head);
 	free(dtab->netdev_map);

@@ -30,6 +30,8 @@
 
 #include "maps/map.h"
 #include "xdp/bpf_loader_internal.h"
+#include "xdp/xdp.h"
+#include "xdp/xdp_map_prog.h"
 
 static struct sn_bpf_ld *cur_ld; /* the open in progress, for the libbpf print hook */
 static char libbpf_msg[256];
@@ -258,10 +260,22 @@ static int setup_maps(struct sn_bpf_ld *ld)
 	return 0;
 }
 
-static bool sec_is_xdp(const char *sec, bool *frags)
+/*
+ * libbpf's XDP section names: "xdp", "xdp.frags", and the map-entry programs "xdp/devmap",
+ * "xdp.frags/devmap", "xdp/cpumap", "xdp.frags/cpumap" with their expected attach type.
+ */
+static bool sec_is_xdp(const char *sec, bool *frags, enum bpf_attach_type *type)
 {
-	*frags = !strcmp(sec, "xdp.frags");
-	return *frags || !strcmp(sec, "xdp");
+	const char *rest;
+
+	*frags = !strncmp(sec, "xdp.frags", 9);
+	rest = sec + (*frags ? 9 : 3);
+	if (!*frags && strncmp(sec, "xdp", 3))
+		return false;
+	*type = !strcmp(rest, "/devmap")   ? BPF_XDP_DEVMAP
+		: !strcmp(rest, "/cpumap") ? BPF_XDP_CPUMAP
+					   : BPF_XDP;
+	return !*rest || *type != BPF_XDP;
 }
 
 static void note_skipped(char *note, size_t len, const char *sec, const char *name)
@@ -286,10 +300,11 @@ static int setup_progs(struct sn_bpf_ld *ld, char *skipped, size_t skipped_len)
 	bpf_object__for_each_program(bp, ld->bobj)
 	{
 		const char *sec = bpf_program__section_name(bp);
+		enum bpf_attach_type type;
 		struct sn_bpf_prog *prog;
 		bool frags;
 
-		if (!sec_is_xdp(sec, &frags)) {
+		if (!sec_is_xdp(sec, &frags, &type)) {
 			note_skipped(skipped, skipped_len, sec, bpf_program__name(bp));
 			continue;
 		}
@@ -297,6 +312,7 @@ static int setup_progs(struct sn_bpf_ld *ld, char *skipped, size_t skipped_len)
 		snprintf(prog->name, sizeof(prog->name), "%s", bpf_program__name(bp));
 		snprintf(prog->sec, sizeof(prog->sec), "%s", sec);
 		prog->frags = frags;
+		prog->expected_attach_type = type;
 		prog->obj = obj;
 		prog->engine = SN_XDP_ENGINE_INTERP;
 		ld->prog = prog;
@@ -566,28 +582,42 @@ int sn_bpf_object_open_mem(const void *buf, size_t len, const char *name,
 	return object_open(name ? name : "memory", buf, len, opts, out, err, errlen);
 }
 
-void sn_bpf_object_close(struct sn_bpf_object *obj)
+void __sn_bpf_object_free(struct sn_bpf_object *obj)
 {
-	if (!obj)
-		return;
-	for (size_t i = 0; i < obj->nr_progs; i++) {
-		free(obj->progs[i].insns);
-		free(obj->progs[i].maps);
-	}
-	free(obj->progs);
+	/* Maps first: their devmap/cpumap entries drop the references on our programs. */
 	for (size_t i = 0; i < obj->nr_maps; i++)
 		if (obj->maps[i].owned)
 			sn_map__free(obj->maps[i].map);
 	free(obj->maps);
+	for (size_t i = 0; i < obj->nr_progs; i++) {
+		/* Still under its id (unprepare left it while its own map held it): forget it. */
+		if (__sn_xdp_map_prog_registered(&obj->progs[i]))
+			sn_bpf_prog_unprepare(&obj->progs[i]);
+		free(obj->progs[i].insns);
+		free(obj->progs[i].maps);
+	}
+	free(obj->progs);
 	free(obj);
+}
+
+/* A program a map outside the object still holds keeps the object (xdp_map_prog.h). */
+void sn_bpf_object_close(struct sn_bpf_object *obj)
+{
+	if (!obj)
+		return;
+	if (!__sn_xdp_map_prog_park(obj))
+		__sn_bpf_object_free(obj);
+	sn_xdp_map_prog_reap();
 }
 
 struct sn_bpf_prog *sn_bpf_object_find_prog(struct sn_bpf_object *obj, const char *name)
 {
 	if (!obj)
 		return NULL;
+	/* No name: the first program a device can run (not a devmap/cpumap entry's). */
 	for (size_t i = 0; i < obj->nr_progs; i++)
-		if (!name || !strcmp(obj->progs[i].name, name))
+		if (name ? !strcmp(obj->progs[i].name, name)
+			 : obj->progs[i].expected_attach_type == BPF_XDP)
 			return &obj->progs[i];
 	return NULL;
 }

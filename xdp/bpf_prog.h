@@ -48,6 +48,8 @@ struct sn_bpf_prog {
 	char name[64];          /* function name, e.g. "xdp_fwd" */
 	char sec[64];           /* ELF section, "xdp" or "xdp.frags" */
 	bool frags;             /* SEC("xdp.frags") */
+	/* SEC("xdp/devmap"): BPF_XDP_DEVMAP, SEC("xdp/cpumap"): BPF_XDP_CPUMAP, else BPF_XDP */
+	enum bpf_attach_type expected_attach_type;
 	struct bpf_insn *insns; /* relocated and rewritten */
 	uint32_t len;           /* instructions (an ld_imm64 counts 2) */
 	struct sn_map **maps;   /* every map the program references (owned by the object) */
@@ -94,7 +96,7 @@ int sn_bpf_object_open_mem(const void *buf, size_t len, const char *name,
 			   const struct sn_bpf_open_opts *opts, struct sn_bpf_object **out,
 			   char *err, size_t errlen);
 void sn_bpf_object_close(struct sn_bpf_object *obj);
-/* The program called @name, or the first XDP program when @name is NULL. */
+/* The program called @name, or the first SEC("xdp"/"xdp.frags") program when @name is NULL. */
 struct sn_bpf_prog *sn_bpf_object_find_prog(struct sn_bpf_object *obj, const char *name);
 /* The object's map called @name, or NULL. */
 struct sn_map *sn_bpf_object_find_map(struct sn_bpf_object *obj, const char *name);

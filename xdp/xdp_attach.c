@@ -32,6 +32,7 @@
 #include "xdp/bpf_interp.h"
 #include "xdp/xdp.h"
 #include "xdp/xdp_internal.h"
+#include "xdp/xdp_map_prog.h"
 
 /*
  * The JIT glue (bpf_jit.c, librte_bpf) is optional: when linked in, it provides these (see
@@ -174,7 +175,7 @@ void sn_xdp_synchronize(void)
 
 /* ---- program ids (devmap egress and cpumap programs are named by id in map values) ---- */
 
-#define XDP_MAX_PROG_IDS 256
+#define XDP_MAX_PROG_IDS SN_XDP_MAX_PROG_IDS /* xdp_map_prog.h counts references per id */
 static struct sn_bpf_prog *xdp_prog_ids[XDP_MAX_PROG_IDS]; /* id = index + 1 */
 
 uint32_t sn_xdp_prog_id(struct sn_bpf_prog *prog)
@@ -275,6 +276,11 @@ void sn_bpf_prog_unprepare(struct sn_bpf_prog *prog)
 	if (!prog)
 		return;
 	pthread_mutex_lock(&xdp_attach_lock);
+	/* A map entry holds it (xdp_map_prog.h): it stays, as the kernel's reference keeps it. */
+	if (__sn_xdp_map_prog_held(prog)) {
+		pthread_mutex_unlock(&xdp_attach_lock);
+		return;
+	}
 	xdp_prog_id_forget(prog);
 	pthread_mutex_unlock(&xdp_attach_lock);
 	/* Only native code the glue made (prog->jit set); a test's C function stays. */
@@ -427,6 +433,10 @@ int sn_xdp_attach(struct sn_netdev *dev, struct sn_bpf_prog *prog)
 		return -EINVAL;
 	if (prog->engine != SN_XDP_ENGINE_JIT && prog->engine != SN_XDP_ENGINE_INTERP)
 		return -EINVAL; /* not prepared */
+	/* dev_xdp_attach(): devmap/cpumap entry programs cannot be attached to a device. */
+	if (prog->expected_attach_type == BPF_XDP_DEVMAP ||
+	    prog->expected_attach_type == BPF_XDP_CPUMAP)
+		return -EINVAL;
 	att = calloc(1, sizeof(*att));
 	if (!att)
 		return -ENOMEM;
@@ -540,6 +550,7 @@ void sn_xdp_fini(void)
 	xdp_prev_post_poll = NULL;
 	sn_xdp_synchronize();
 	__sn_xdp_redirect_fini();
+	sn_xdp_map_prog_reap();
 
 	pthread_mutex_lock(&xdp_attach_lock);
 	for (i = 0; i < SN_MAX_DEVS; i++) {

@@ -190,17 +190,27 @@ void kside_teardown(void)
 	memset(&ks, 0, sizeof(ks));
 }
 
+/* The contents of every map the suite's objects have (diff_maps_fill() on the other side). */
+#include "maps_plan.h"
+
 static int map_set(void *arg, const char *name, const void *k, const void *v)
 {
 	struct bpf_map *m = bpf_object__find_map_by_name(arg, name);
+	struct bpf_devmap_val dv;
+	struct bpf_program *p;
 
 	if (!m)
 		return 0; /* not in this object */
+	if (!strcmp(name, "egress_ports")) { /* DIFF_EGRESS_PROG: the xdp/devmap program's fd */
+		memcpy(&dv, v, sizeof(dv));
+		bpf_object__for_each_program(p, arg)
+			if (bpf_program__expected_attach_type(p) == BPF_XDP_DEVMAP &&
+			    dv.bpf_prog.fd == DIFF_EGRESS_PROG)
+				dv.bpf_prog.fd = bpf_program__fd(p);
+		v = &dv;
+	}
 	return bpf_map_update_elem(bpf_map__fd(m), k, v, BPF_ANY) ? -errno : 0;
 }
-
-/* The contents of every map the suite's objects have (diff_maps_fill() on the other side). */
-#include "maps_plan.h"
 
 struct kside_prog *kside_prog_load(const char *obj_path, const char *prog_name,
 				   const struct diff_maps_plan *plan, uint32_t cfg_ifindex,
@@ -219,7 +229,8 @@ struct kside_prog *kside_prog_load(const char *obj_path, const char *prog_name,
 	}
 	/* Only the program under test is loaded (the kernel would refuse none, but keep it lean). */
 	bpf_object__for_each_program(p, kp->obj)
-		bpf_program__set_autoload(p, !strcmp(bpf_program__name(p), prog_name));
+		bpf_program__set_autoload(p, !strcmp(bpf_program__name(p), prog_name) ||
+					     bpf_program__expected_attach_type(p) == BPF_XDP_DEVMAP);
 	if (bpf_object__load(kp->obj)) {
 		snprintf(err, errlen, "%s: load: %s", obj_path, strerror(errno));
 		goto fail;

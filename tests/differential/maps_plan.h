@@ -17,6 +17,12 @@
 
 typedef int (*diff_map_set_t)(void *arg, const char *name, const void *key, const void *val);
 
+/*
+ * In "egress_ports" values, bpf_prog.fd DIFF_EGRESS_PROG stands for the object's SEC("xdp/devmap")
+ * program: each side's @set puts its own reference there (a kernel fd, a softnetd program id).
+ */
+#define DIFF_EGRESS_PROG (-1)
+
 static inline int diff_maps_fill(const struct diff_maps_plan *plan, uint32_t cfg_ifindex,
 				 uint32_t cfg_fallback, diff_map_set_t set, void *arg)
 {
@@ -39,6 +45,13 @@ static inline int diff_maps_fill(const struct diff_maps_plan *plan, uint32_t cfg
 		rc = rc ?: set(arg, "hash_ports", &hash_keys[i], &hash_vals[i]);
 	for (uint32_t k = 1; k <= 3; k++)
 		rc = rc ?: set(arg, "fwd_ports", &k, &p[k]);
+	/* egress_ports: keys 0..4 as dev_ports, each with the egress program; 5..7 empty. */
+	for (uint32_t k = 0; k < 5; k++) {
+		struct bpf_devmap_val v = { .ifindex = dev_ports[k] };
+
+		v.bpf_prog.fd = DIFF_EGRESS_PROG;
+		rc = rc ?: set(arg, "egress_ports", &k, &v);
+	}
 	/* cpumap (key = the CPU): CPUs 0 and 1 when there are two; keys 2 and 3 miss. */
 	for (uint32_t cpu = 0; cpu < 2 && cpu < (uint32_t)ncpu; cpu++) {
 		struct bpf_cpumap_val v = { .qsize = 192 };

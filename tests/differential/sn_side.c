@@ -17,6 +17,7 @@
 #include "net/netdev.h"
 #include "net/xmit.h"
 #include "xdp/xdp.h"
+#include "xdp/xdp_map_prog.h"
 
 #include "maps_plan.h"
 #include "sn_side.h"
@@ -171,9 +172,19 @@ void sside_teardown(void)
 static int sn_map_set(void *arg, const char *name, const void *k, const void *v)
 {
 	struct sn_map *m = sn_bpf_object_find_map(arg, name);
+	struct sn_bpf_object *obj = arg;
+	struct bpf_devmap_val dv;
 
 	if (!m)
 		return 0;
+	if (!strcmp(name, "egress_ports")) { /* DIFF_EGRESS_PROG: the xdp/devmap program's id */
+		memcpy(&dv, v, sizeof(dv));
+		for (size_t i = 0; i < obj->nr_progs; i++)
+			if (obj->progs[i].expected_attach_type == BPF_XDP_DEVMAP &&
+			    dv.bpf_prog.fd == DIFF_EGRESS_PROG)
+				dv.bpf_prog.fd = (int)sn_xdp_prog_id(&obj->progs[i]);
+		v = &dv;
+	}
 	return sn_map__update_elem(m, k, v, BPF_ANY);
 }
 

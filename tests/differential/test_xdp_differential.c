@@ -51,6 +51,7 @@ static const struct diff_case cases[] = {
 	{ "diff_adjust", "xdp_adjust_tail", 0, 0 },
 	{ "diff_adjust", "xdp_adjust_meta", 0, 0 },
 	{ "diff_fwd", "xdp_fwd", 0, 0 },
+	{ "diff_egress", "xdp_redirect_egress", 0, XDP_PASS },
 };
 
 static const char *verdict_name(int v)

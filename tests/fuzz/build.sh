@@ -49,7 +49,7 @@ done
 # the fuzzers run the interpreter only, and xdp_attach.c reaches the JIT through weak symbols.
 for f in ports/port_test.c ports/port_vlan.c ports/port_loop.c daemon/ctl_proto.c \
 	xdp/bpf_loader.c xdp/bpf_reloc.c xdp/bpf_rewrite.c xdp/bpf_interp.c xdp/bpf_helpers.c \
-	xdp/xdp_attach.c xdp/xdp_redirect.c xdp/xdp_cpumap.c; do
+	xdp/xdp_attach.c xdp/xdp_redirect.c xdp/xdp_cpumap.c xdp/xdp_map_prog.c; do
 	[ -f "$top/$f" ] && srcs+=("$top/$f")
 done
 

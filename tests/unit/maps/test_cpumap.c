@@ -56,7 +56,7 @@ static void test_update_order(void **state)
 	assert_int_equal(upd(m, beyond, 16385, 0, 0), -EOVERFLOW);
 	assert_int_equal(upd(m, beyond, 64, 0, 0), -ENODEV); /* not a possible CPU */
 	assert_int_equal(upd(m, beyond, 0, 0, 0), -ENODEV);
-	assert_int_equal(upd(m, 0, 5, 1, 0), -ENOMEM);       /* program fd: cannot attach */
+	assert_int_equal(upd(m, 0, 5, 1, 0), -ENOMEM);       /* no xdp/ here: id 1 names nothing */
 	assert_int_equal(upd(m, 0, 16384, -1, BPF_EXIST), 0);
 	assert_int_equal(sn_map__lookup_elem(m, &k, &out), 0);
 	assert_int_equal(out.qsize, 16384);

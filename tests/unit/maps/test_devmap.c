@@ -78,7 +78,7 @@ static void test_devmap_array(void **state)
 	assert_int_equal(upd(m, 4, LO, 0, 3), -EINVAL);     /* flags first */
 	assert_int_equal(upd(m, 4, NODEV, 0, 0), -E2BIG);   /* index before device */
 	assert_int_equal(upd(m, 1, NODEV, 0, 0), -EINVAL);
-	assert_int_equal(upd(m, 1, LO, 1, 0), -EINVAL);     /* program fd: not attachable */
+	assert_int_equal(upd(m, 1, LO, 1, 0), -EINVAL);     /* no xdp/ here: id 1 names nothing */
 	assert_int_equal(upd(m, 1, 0, 1, 0), -EINVAL);
 	assert_int_equal(upd(m, 1, LO, -1, 0), 0);          /* negative fd: no program */
 	memset(&out, 0xee, sizeof(out));
