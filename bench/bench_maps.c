@@ -20,7 +20,7 @@
  * Churn and lookups run NR_REPS interleaved rounds and report medians (the machine is shared).
  * Prints one JSON object with results, ratios and goals. Usage: bench_maps [--short]
  * (BENCH_MAPS_PROFILE=<variant 0-2> runs one churn variant for 2 s, for perf, on one thread or
- * BENCH_MAPS_THREADS=<n>;
+ * BENCH_MAPS_THREADS=<n>, BENCH_MAPS_KEYS=random|ownlines for the bucket-line diagnostic;
  * BENCH_MAPS_PROFILE=lookup runs only the lookup comparison).
  */
 #include <errno.h>
@@ -28,6 +28,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -42,6 +43,7 @@
 
 #define MAX_THR 8
 #define CHURN_ENTRIES (1U << 16)
+#define KEY_TAB_N (1U << 16) /* diagnostic key tables, see churn_key_tables() */
 
 static bool short_run;
 #define NR_REPS 3
@@ -204,6 +206,7 @@ struct churn {
 	struct gl_htab *gl;
 	int nthr;
 	bool seed_keys; /* one key per thread, as the seed's map_perf_test */
+	__u32 *key_tab[MAX_THR]; /* diagnostic key tables (BENCH_MAPS_KEYS), else NULL */
 	volatile int go, stop;
 	unsigned long ops[MAX_THR];
 	uint64_t cpu_ns[MAX_THR]; /* each worker's own CPU time while it ran the loop */
@@ -231,8 +234,10 @@ static void *churn_fn(void *p)
 	while (!__atomic_load_n(&c->stop, __ATOMIC_RELAXED)) {
 		for (int i = 0; i < 64; i++) {
 			/* Disjoint key ranges: each pair is one insert and one delete. */
-			__u32 key = c->seed_keys ? (__u32)(a->idx + 1) * 2654435761U
-						 : (__u32)(a->idx << 24) | (__u32)(xorshift(&x) & 0xffffff);
+			__u32 key = c->key_tab[a->idx] ? c->key_tab[a->idx][(n + (unsigned long)i) &
+									     (KEY_TAB_N - 1)]
+				    : c->seed_keys ? (__u32)(a->idx + 1) * 2654435761U
+						   : (__u32)(a->idx << 24) | (__u32)(xorshift(&x) & 0xffffff);
 			__u64 val = key;
 
 			if (c->v == V_GLOBAL_LOCK) {
@@ -249,6 +254,35 @@ static void *churn_fn(void *p)
 	c->cpu_ns[a->idx] = thread_cpu_ns() - cpu0;
 	__atomic_fetch_add(&c->errs, errs, __ATOMIC_RELAXED);
 	return NULL;
+}
+
+/*
+ * Diagnostic (perf mode only, BENCH_MAPS_KEYS=random|ownlines): each thread takes its keys from
+ * a table of KEY_TAB_N random keys of its own range; "ownlines" keeps only keys whose bucket lies
+ * in a cache line no other thread's keys use (16-byte buckets, 4 to a line). Comparing the two
+ * gives the cost of moving bucket lines between CPUs, which perf c2c cannot show on this VM
+ * (no PMU). Both variants pay the same table read.
+ */
+static int churn_key_tables(struct churn *c, const char *mode)
+{
+	struct sn_htab *htab = to_htab(c->map);
+	bool own = !strcmp(mode, "ownlines");
+
+	for (int t = 0; t < c->nthr; t++) {
+		uint64_t x = 0x9e3779b97f4a7c15ULL * (uint64_t)(t + 1);
+
+		c->key_tab[t] = malloc(KEY_TAB_N * sizeof(__u32));
+		if (!c->key_tab[t])
+			return -ENOMEM;
+		for (__u32 j = 0; j < KEY_TAB_N;) {
+			__u32 key = (__u32)(t << 24) | (__u32)(xorshift(&x) & 0xffffff);
+			__u32 line = (htab_map_hash(htab, &key) & (htab->n_buckets - 1)) / 4;
+
+			if (!own || line % (__u32)c->nthr == (__u32)t)
+				c->key_tab[t][j++] = key;
+		}
+	}
+	return 0;
 }
 
 /*
@@ -277,6 +311,12 @@ static double run_churn(enum variant v, int nthr, bool seed_keys, unsigned long 
 		c.map = sn_map__create(BPF_MAP_TYPE_HASH, "churn", 4, 8, CHURN_ENTRIES, &o);
 		if (!c.map)
 			return 0;
+		if (getenv("BENCH_MAPS_KEYS") && churn_key_tables(&c, getenv("BENCH_MAPS_KEYS"))) {
+			for (int i = 0; i < nthr; i++)
+				free(c.key_tab[i]);
+			sn_map__free(c.map);
+			return 0;
+		}
 	}
 	for (int i = 0; i < nthr; i++) {
 		args[i] = (struct churn_arg){ &c, i };
@@ -294,6 +334,8 @@ static double run_churn(enum variant v, int nthr, bool seed_keys, unsigned long 
 	}
 	t1 = now_ns();
 	*errs = c.errs;
+	for (int i = 0; i < nthr; i++)
+		free(c.key_tab[i]);
 	if (c.map)
 		sn_map__free(c.map);
 	if (c.gl) {
@@ -317,17 +359,40 @@ static int lf_match(struct cds_lfht_node *n, const void *key)
 	return caa_container_of(n, struct lf_node, node)->key == *(const __u32 *)key;
 }
 
+/*
+ * The rculfhash nodes in the same kind of memory as the map's element area (htab_area_alloc()
+ * in map_hash.c: 2 MiB aligned, whole 2 MiB chunks advised to transparent huge pages), so that
+ * neither side has the TLB advantage. Zeroed.
+ */
+static struct lf_node *lf_nodes_alloc(__u32 n)
+{
+	const size_t huge = 2UL << 20;
+	size_t bytes = (size_t)n * sizeof(struct lf_node);
+	void *p;
+
+	if (posix_memalign(&p, bytes >= huge ? huge : 64, bytes))
+		return NULL;
+	if (bytes >= huge)
+		(void)madvise(p, bytes / huge * huge, MADV_HUGEPAGE);
+	memset(p, 0, bytes);
+	return p;
+}
+
 static void bench_lookup(double *sn_hit, double *sn_miss, double *lf_hit, double *lf_miss)
 {
 	const __u32 n = 1U << 16, iters = short_run ? 1U << 20 : 1U << 23;
 	struct sn_map *m = sn_map__create(BPF_MAP_TYPE_HASH, "lk", 4, 8, n, NULL);
 	struct sn_htab *htab = to_htab(m);
 	struct cds_lfht *ht = cds_lfht_new(n, n, n, 0, NULL);
-	struct lf_node *nodes = calloc(n, sizeof(*nodes));
+	struct lf_node *nodes = lf_nodes_alloc(n);
 	__u32 *hit = malloc(iters * sizeof(__u32)), *miss = malloc(iters * sizeof(__u32));
 	uint64_t x = 12345, t0;
 	volatile unsigned long sink = 0;
 
+	if (!m || !ht || !nodes || !hit || !miss) {
+		fprintf(stderr, "bench_maps: lookup set-up: out of memory\n");
+		exit(1);
+	}
 	rcu_register_thread();
 	for (__u32 i = 0; i < n; i++) {
 		__u32 k = i * 2654435761U; /* spread keys; odd multiplier: distinct */
@@ -375,11 +440,19 @@ static void bench_lookup(double *sn_hit, double *sn_miss, double *lf_hit, double
 		*(pass ? lf_miss : lf_hit) = (double)lf_ns / iters;
 	}
 	(void)sink;
+	/* Unlink every node, wait out the readers (this thread only), then free the table. */
+	rcu_read_lock();
+	for (__u32 i = 0; i < n; i++)
+		cds_lfht_del(ht, &nodes[i].node);
+	rcu_read_unlock();
 	rcu_unregister_thread();
+	synchronize_rcu();
+	if (cds_lfht_destroy(ht, NULL))
+		fprintf(stderr, "bench_maps: cds_lfht_destroy failed\n");
+	free(nodes);
 	sn_map__free(m);
 	free(hit);
 	free(miss);
-	/* The rculfhash nodes stay until exit: freeing them needs a grace period. */
 }
 
 /* ---- 3. churn memory, in a child process ---- */

@@ -41,7 +41,8 @@
  *           it); softnetd's cannot, except when a signal handler interrupts the writer itself.
  *
  * BPF_F_NO_PREALLOC: elements are malloc'ed on insert (alloc_percpu for the per-CPU value),
- * counted (-E2BIG at max_entries unless the update replaces), and allocated under the bucket
+ * counted (-E2BIG at max_entries unless the update replaces; per CPU in a large map, as the
+ * kernel's percpu_counter, see map_hash_count.h), and allocated under the bucket
  * lock, which therefore is a PI mutex (rt_mutex) in the RT profiles: the split of the seed patch
  * "bpf: Prepare hashtab locking for PREEMPT_RT" (prealloc maps keep the raw/rq lock because they
  * are used from atomic contexts; maps that allocate are used from thread context only). In the
@@ -58,10 +59,13 @@
  * Context: prealloc maps: any, including NMI-like signal handlers (nmi.h). Lookups: any.
  */
 #include <limits.h>
+#include <sys/mman.h>
 #include <sys/random.h>
 
 #include "bhlock/preempt.h"
 #include "bhlock/profile.h"
+#include "map_hash_count.h"
+#include "map_hash_fast.h"
 #include "map_hash_internal.h"
 
 /*
@@ -256,6 +260,30 @@ static __u32 htab_roundup_pow2(__u32 n)
 	return p;
 }
 
+/*
+ * The preallocated element area, zeroed (bpf_map_area_alloc()). Cache-line aligned (calloc's
+ * large blocks are not): see struct htab_elem. An area of 2 MiB or more is 2 MiB aligned and its
+ * whole 2 MiB chunks are offered to transparent huge pages: a lookup walks random elements, and
+ * with 4 KiB pages a 64k-element map needs a TLB entry per 64 elements (the kernel's own
+ * kmalloc'd memory sits in the huge-page direct map). The tail stays in small pages, so the
+ * resident size grows by less than one page.
+ */
+static void *htab_area_alloc(size_t bytes)
+{
+	const size_t huge = 2UL << 20;
+	size_t align = bytes >= huge ? huge : (size_t)SMP_CACHE_BYTES;
+	void *p;
+
+	bytes = round_up(bytes, (size_t)SMP_CACHE_BYTES);
+	if (posix_memalign(&p, align, bytes))
+		return NULL;
+	/* Advice only: without THP the area works the same, in small pages. */
+	if (align == huge)
+		(void)madvise(p, bytes / huge * huge, MADV_HUGEPAGE);
+	memset(p, 0, bytes);
+	return p;
+}
+
 static struct htab_elem *htab_elem_at(struct sn_htab *htab, __u32 i)
 {
 	return (struct htab_elem *)((unsigned char *)htab->elems + (size_t)i * htab->elem_size);
@@ -268,14 +296,9 @@ static int htab_prealloc_init(struct sn_htab *htab)
 
 	if (!htab->percpu && !htab->lru)
 		n += (__u32)nr_cpu_ids; /* htab_has_extra_elems() */
-	{
-		/* Cache-line aligned (calloc's large blocks are not): see struct htab_elem. */
-		size_t bytes = round_up((size_t)n * htab->elem_size, (size_t)SMP_CACHE_BYTES);
-
-		if (posix_memalign(&htab->elems, SMP_CACHE_BYTES, bytes))
-			return -ENOMEM;
-		memset(htab->elems, 0, bytes);
-	}
+	htab->elems = htab_area_alloc((size_t)n * htab->elem_size);
+	if (!htab->elems)
+		return -ENOMEM;
 	if (htab->percpu) {
 		htab->pptrs = __alloc_percpu((size_t)n * htab_pcpu_size(htab), 8);
 		if (!htab->pptrs)
@@ -369,6 +392,9 @@ struct sn_map *htab_map_alloc(const struct sn_map_attr *attr, int *err)
 		*err = pcpu_freelist_init(&htab->freelist);
 		if (*err)
 			goto free_htab;
+		*err = htab_count_init(htab);
+		if (*err)
+			goto free_htab;
 	}
 	*err = 0;
 	return &htab->map;
@@ -397,11 +423,22 @@ void htab_map_free(struct sn_map *map)
 		free_percpu(htab->extra_elems);
 	if (htab->free_stash)
 		free_percpu(htab->free_stash);
+	htab_count_destroy(htab);
 	if (htab->pptrs)
 		free_percpu(htab->pptrs);
 	free(htab->elems);
 	free(htab->buckets);
 	free(htab);
+}
+
+long htab_pcount_sum(struct sn_htab *htab)
+{
+	long sum = 0;
+	int cpu;
+
+	for_each_possible_cpu(cpu)
+		sum += __atomic_load_n(per_cpu_ptr(htab->pcount, cpu), __ATOMIC_SEQ_CST);
+	return sum + __atomic_load_n(&htab->count, __ATOMIC_SEQ_CST);
 }
 
 unsigned long sn_htab__ctx_refused(const struct sn_map *map)
@@ -515,7 +552,7 @@ static __always_inline void free_htab_elem(struct sn_htab *htab, struct htab_ele
 		htab_prealloc_push(htab, l);
 		return;
 	}
-	__atomic_fetch_sub(&htab->count, 1, __ATOMIC_RELAXED);
+	htab_count_dec(htab);
 	pcpu_freelist_push(&htab->freelist, &l->fnode);
 }
 
@@ -608,16 +645,13 @@ static __always_inline struct htab_elem *alloc_htab_elem(struct sn_htab *htab, c
 			return NULL;
 		}
 	} else {
-		if (__atomic_fetch_add(&htab->count, 1, __ATOMIC_RELAXED) >=
-			    (long)htab->map.max_entries &&
-		    !old_elem) {
-			__atomic_fetch_sub(&htab->count, 1, __ATOMIC_RELAXED);
+		if (!htab_count_inc(htab, old_elem)) {
 			*err = -E2BIG;
 			return NULL;
 		}
 		l = htab_np_alloc(htab);
 		if (!l) {
-			__atomic_fetch_sub(&htab->count, 1, __ATOMIC_RELAXED);
+			htab_count_dec(htab);
 			*err = -ENOMEM;
 			return NULL;
 		}
@@ -747,12 +781,57 @@ long htab_map_delete_elem(struct sn_map *map, const void *key)
 	return __htab_map_lookup_and_delete_elem(map, key, NULL);
 }
 
-static void *htab_map_lookup_elem(struct sn_map *map, const void *key)
+/*
+ * The datapath lookup of a HASH map: one copy per common key size (an IPv4 address; two of them
+ * or a MAC; an IPv6 address) with the hash and the compare unrolled for it, each its own small
+ * function so that the hit path keeps a short prologue (bench_maps, lookup_ns).
+ */
+static __attribute__((noinline)) void *htab_map_lookup_elem_k4(struct sn_htab *htab,
+							       const void *key)
 {
-	struct sn_htab *htab = to_htab(map);
+	struct htab_elem *l = htab_lookup_elem_ks(htab, key, 4);
+
+	return l ? l->key + 8 : NULL;
+}
+
+static __attribute__((noinline)) void *htab_map_lookup_elem_k8(struct sn_htab *htab,
+							       const void *key)
+{
+	struct htab_elem *l = htab_lookup_elem_ks(htab, key, 8);
+
+	return l ? l->key + 8 : NULL;
+}
+
+static __attribute__((noinline)) void *htab_map_lookup_elem_k16(struct sn_htab *htab,
+								const void *key)
+{
+	struct htab_elem *l = htab_lookup_elem_ks(htab, key, 16);
+
+	return l ? l->key + 16 : NULL;
+}
+
+static __attribute__((noinline)) void *htab_map_lookup_elem_any(struct sn_htab *htab,
+								const void *key)
+{
 	struct htab_elem *l = __htab_map_lookup_elem(htab, key);
 
 	return l ? htab_elem_value(htab, l) : NULL;
+}
+
+static void *htab_map_lookup_elem(struct sn_map *map, const void *key)
+{
+	struct sn_htab *htab = to_htab(map);
+
+	switch (map->key_size) {
+	case 4:
+		return htab_map_lookup_elem_k4(htab, key);
+	case 8:
+		return htab_map_lookup_elem_k8(htab, key);
+	case 16:
+		return htab_map_lookup_elem_k16(htab, key);
+	default:
+		return htab_map_lookup_elem_any(htab, key);
+	}
 }
 
 static void *htab_percpu_map_lookup_elem(struct sn_map *map, const void *key)
@@ -1020,3 +1099,16 @@ const struct sn_map_ops sn_htab_percpu_map_ops = {
 	.delete_batch = sn_generic_delete_batch,
 	.lookup_and_delete_elem = htab_map_lookup_and_delete_elem,
 };
+
+/* HASH with a 4-byte key, out of line (see map_hash_fast.h). */
+void *sn_htab_lookup_elem_key4(struct sn_map *map, const void *key)
+{
+	return __sn_htab_lookup_elem_key4(map, key);
+}
+
+sn_map_lookup_fn sn_map__lookup_fn(const struct sn_map *map)
+{
+	if (map->ops == &sn_htab_map_ops && map->key_size == 4)
+		return sn_htab_lookup_elem_key4;
+	return map->ops->lookup_elem;
+}

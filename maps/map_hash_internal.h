@@ -117,7 +117,10 @@ struct sn_htab {
 	 */
 	struct htab_elem **free_stash;
 	struct htab_elem *np_all;       /* NO_PREALLOC: all allocations (push-only, atomic) */
-	long count;                     /* NO_PREALLOC: elements in the map (atomic) */
+	/* NO_PREALLOC: elements in the map, or the folded part of them when pcount is set
+	 * (atomic; map_hash_count.h) */
+	long count;
+	long *pcount;                   /* NO_PREALLOC, large maps: per-CPU deltas (alloc_percpu) */
 	unsigned long nr_ctx_refused;   /* NO_PREALLOC writes refused by context (atomic) */
 	unsigned long nr_inplace;       /* replaces written in place, no spare free (atomic) */
 	struct sn_bpf_lru *lru_state;   /* LRU types */
@@ -346,11 +349,11 @@ struct htab_elem *htab_lookup_elem_retry(struct sn_htab *htab, const struct htab
  * clean miss (ended on this bucket's marker, no change of the chain since the walk began).
  * Anything else walks again out of line, with the same rules (see htab_bucket.seq).
  */
-static __always_inline struct htab_elem *htab_lookup_elem_raw(struct sn_htab *htab,
-							      const struct htab_bucket *b,
-							      __u32 hash, const void *key)
+static __always_inline struct htab_elem *__htab_lookup_elem_raw(struct sn_htab *htab,
+								const struct htab_bucket *b,
+								__u32 hash, const void *key,
+								__u32 key_size)
 {
-	__u32 key_size = htab->map.key_size;
 	struct htab_elem *l;
 	__u16 seq;
 
@@ -366,6 +369,25 @@ static __always_inline struct htab_elem *htab_lookup_elem_raw(struct sn_htab *ht
 		   __atomic_load_n(&b->seq, __ATOMIC_ACQUIRE) == seq))
 		return NULL;
 	return htab_lookup_elem_retry(htab, b, hash, key);
+}
+
+static __always_inline struct htab_elem *htab_lookup_elem_raw(struct sn_htab *htab,
+							      const struct htab_bucket *b,
+							      __u32 hash, const void *key)
+{
+	return __htab_lookup_elem_raw(htab, b, hash, key, htab->map.key_size);
+}
+
+/*
+ * A lookup for a key size known at compile time (@key_size a multiple of 4): the hash and the
+ * key compare unrolled for that size; the same function of the key as htab_map_hash().
+ */
+static __always_inline struct htab_elem *htab_lookup_elem_ks(struct sn_htab *htab,
+							     const void *key, __u32 key_size)
+{
+	__u32 hash = htab_jh_words(key, key_size / 4, htab->hashrnd);
+
+	return __htab_lookup_elem_raw(htab, htab_bucket(htab, hash), hash, key, key_size);
 }
 
 static __always_inline struct htab_elem *__htab_map_lookup_elem(struct sn_htab *htab,

@@ -1,17 +1,16 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
  * bpf_jit.c - the JIT engine: a loaded program handed to DPDK librte_bpf (validator + x86-64
- * JIT), helpers reached through per-id wrappers. What the native code is proven to do, and what
- * not, is in bpf_jit.h.
+ * JIT), helper calls pointed at the entries of bpf_jit_calls.c. What the native code is proven
+ * to do, and what not, is in bpf_jit.h.
  *
- * Helpers called from native code get (r1..r5) only: the run context travels in a per-task
- * pointer (sn_jit_cur) that sn_bpf_jit_run() sets around the call, and each wrapper fills in the
- * stack region of the running program before calling the helper, so the helpers' region checks
- * (sn_bpf_mem_ok) see exactly the native BPF frame.
- *
- * librte_bpf's JIT (lib/bpf/bpf_jit_x86.c) maps BPF r10 to %rbp, lays the BPF stack at
- * [%rbp - stack_sz, %rbp) and calls helpers with %rsp = %rbp - stack_sz, a size the validator
- * does not round to 16: the wrappers therefore realign the stack (force_align_arg_pointer).
+ * Facts proven here once, at prepare time, so that the entries need not check them per call
+ * (the kernel's verifier proves the same of its programs and then calls the map's own lookup):
+ *   - which map a bpf_map_lookup_elem / bpf_redirect_map call passes: an ld_imm64 of one of the
+ *     program's maps into r1 on the straight line before the call (call_map_slot());
+ *   - which pointer arguments are stack addresses: r10 plus a constant on that straight line
+ *     (reg_is_stack_ptr()). When every memory argument of every call is one, no helper can be
+ *     given a map value, and lookups need not record the values they return (st->grants).
  */
 #include <errno.h>
 #include <pthread.h>
@@ -27,209 +26,13 @@
 #include "maps/map.h"
 #include "xdp/bpf_interp_internal.h"
 #include "xdp/bpf_jit.h"
-#include "xdp/xdp.h" /* sn_bpf_redirect_map() */
+#include "xdp/bpf_jit_internal.h"
 
 _Static_assert(sizeof(struct ebpf_insn) == sizeof(struct bpf_insn), "insn layout");
 _Static_assert(SN_BPF_JIT_PKT_WINDOW <= SN_XDP_TAILROOM_RESERVE, "window inside the tailroom");
 _Static_assert(SN_XDP_CTX_OFF_DATA == 0, "data where rte_mbuf has buf_addr");
 
-#define SN_JIT_NR_WRAPPERS 256 /* helper ids 0..255 (the kernel has ~212) */
-
-/* The run of this task; NULL outside sn_bpf_jit_run(). Nested runs save and restore it. */
-static __thread struct sn_bpf_run_ctx *sn_jit_cur;
-
 static uint64_t sn_jit_fallbacks, sn_jit_refused;
-
-struct sn_bpf_run_ctx *sn_bpf_jit_run_ctx(void)
-{
-	return sn_jit_cur;
-}
-
-/*
- * What a wrapper does. @cfa is %rsp of the native code at the call (the bottom of the BPF
- * frame); @bpf_fp its %rbp (BPF r10, the top) — meaningful only when the program uses r10,
- * else the region stays empty.
- */
-/*
- * The helpers' functions by id, filled by sn_bpf_jit_prepare() for each helper a program calls
- * (always the same value for an id: racing prepares store the same pointer). A wrapper calls
- * through it directly instead of looking the helper up on every call.
- */
-static sn_bpf_helper_fn sn_jit_helper_fns[SN_JIT_NR_WRAPPERS];
-
-/* The program uses r10: refresh the frame bounds the helpers check stack arguments against. */
-static __always_inline void sn_jit_frame(struct sn_bpf_run_ctx *rc, void *cfa, void *bpf_fp)
-{
-	if (rc->stack_hi) {
-		uint8_t *lo = cfa, *hi = bpf_fp;
-
-		if (hi >= lo && hi - lo <= SN_BPF_STACK_SIZE) {
-			rc->stack_lo = lo;
-			rc->stack_hi = hi;
-		} else {
-			rc->stack_lo = rc->stack_hi = (uint8_t *)1; /* unexpected layout: no stack */
-		}
-	}
-}
-
-static __always_inline uint64_t sn_jit_call(int32_t id, uint64_t r1, uint64_t r2, uint64_t r3,
-					    uint64_t r4, uint64_t r5, void *cfa, void *bpf_fp)
-{
-	struct sn_bpf_run_ctx *rc = sn_jit_cur;
-	sn_bpf_helper_fn fn = __atomic_load_n(&sn_jit_helper_fns[id], __ATOMIC_RELAXED);
-
-	sn_jit_frame(rc, cfa, bpf_fp);
-	return fn(r1, r2, r3, r4, r5, rc);
-}
-
-/*
- * The caller's frame pointer saved at our frame address. The JIT's code does not keep the stack
- * aligned (hence force_align_arg_pointer), so the slot may be misaligned: read it bytewise.
- */
-static __always_inline void *sn_jit_saved_fp(const void *frame)
-{
-	void *fp;
-
-	memcpy(&fp, frame, sizeof(fp));
-	return fp;
-}
-
-#define SN_JIT_WRAPPER(t, id)                                                                      \
-	__attribute__((noinline, force_align_arg_pointer)) static uint64_t sn_jit_w##t(            \
-		uint64_t r1, uint64_t r2, uint64_t r3, uint64_t r4, uint64_t r5)                   \
-	{                                                                                          \
-		return sn_jit_call(id, r1, r2, r3, r4, r5, __builtin_dwarf_cfa(),                  \
-				   sn_jit_saved_fp(__builtin_frame_address(0)));                   \
-	}
-/* Base-4 digits in the name: sn_jit_w_0123 serves helper 0*64 + 1*16 + 2*4 + 3 = 27. */
-#define SN_JIT_W4(t, v)                                                                            \
-	SN_JIT_WRAPPER(t##0, (v)*4 + 0) SN_JIT_WRAPPER(t##1, (v)*4 + 1)                            \
-	SN_JIT_WRAPPER(t##2, (v)*4 + 2) SN_JIT_WRAPPER(t##3, (v)*4 + 3)
-#define SN_JIT_W16(t, v)                                                                           \
-	SN_JIT_W4(t##0, (v)*4 + 0) SN_JIT_W4(t##1, (v)*4 + 1) SN_JIT_W4(t##2, (v)*4 + 2)           \
-	SN_JIT_W4(t##3, (v)*4 + 3)
-#define SN_JIT_W64(t, v)                                                                           \
-	SN_JIT_W16(t##0, (v)*4 + 0) SN_JIT_W16(t##1, (v)*4 + 1) SN_JIT_W16(t##2, (v)*4 + 2)        \
-	SN_JIT_W16(t##3, (v)*4 + 3)
-#define SN_JIT_W256(t)                                                                             \
-	SN_JIT_W64(t##0, 0) SN_JIT_W64(t##1, 1) SN_JIT_W64(t##2, 2) SN_JIT_W64(t##3, 3)
-SN_JIT_W256(_)
-#undef SN_JIT_WRAPPER
-#define SN_JIT_WRAPPER(t, id) [id] = sn_jit_w##t,
-typedef uint64_t (*sn_jit_wrapper_fn)(uint64_t, uint64_t, uint64_t, uint64_t, uint64_t);
-static const sn_jit_wrapper_fn sn_jit_wrappers[SN_JIT_NR_WRAPPERS] = { SN_JIT_W256(_) };
-#undef SN_JIT_WRAPPER
-
-/*
- * What bpf_map_lookup_elem() needs to know of each map of the program, computed once at prepare
- * (the generic helper asks the map and scans the object for .rodata on every call).
- */
-#define SN_JIT_FAST_MAPS 16
-struct sn_jit_map_facts {
-	struct sn_map *map;
-	uint32_t key_size, value_size;
-	bool writable;    /* sn_bpf_map_prog_writable() */
-	bool lookup_ok;   /* not a cpumap */
-	bool redirect_ok; /* a devmap, devmap_hash, cpumap or xskmap */
-};
-
-/* What sn_bpf_jit_prepare() keeps besides the struct rte_bpf. */
-struct sn_jit_state {
-	struct rte_bpf *bpf;
-	bool uses_r10;
-	uint32_t nr_maps; /* 0 when the program has more maps than fit: generic helper */
-	struct sn_jit_map_facts maps[SN_JIT_FAST_MAPS];
-};
-
-/*
- * bpf_map_lookup_elem() from native code: the same checks and effects as the generic helper
- * (h_map_lookup_elem: one of the program's maps, not a cpumap, the key readable, the value granted
- * to the run), with the map's facts taken from the prepare-time table.
- */
-__attribute__((noinline, force_align_arg_pointer)) static uint64_t
-sn_jit_w_lookup(uint64_t r1, uint64_t r2, uint64_t r3, uint64_t r4, uint64_t r5)
-{
-	void *cfa = __builtin_dwarf_cfa(), *bpf_fp = sn_jit_saved_fp(__builtin_frame_address(0));
-	struct sn_bpf_run_ctx *rc = sn_jit_cur;
-	const struct sn_jit_state *st = rc->prog->jit;
-	const struct sn_jit_map_facts *m = NULL;
-	void *v;
-
-	if (__builtin_expect(!st || !st->nr_maps, 0))
-		return sn_jit_call(BPF_FUNC_map_lookup_elem, r1, r2, r3, r4, r5, cfa, bpf_fp);
-	sn_jit_frame(rc, cfa, bpf_fp);
-	for (uint32_t i = 0; i < st->nr_maps; i++) {
-		if ((uint64_t)(uintptr_t)st->maps[i].map == r1) {
-			m = &st->maps[i];
-			break;
-		}
-	}
-	/* Keys are never 0 bytes long: the region check inline, as sn_bpf_mem_ok() does it. */
-	if (!m || !m->lookup_ok || sn_bpf_region_check(rc, r2, m->key_size, false) != SN_BPF_FAULT_NONE)
-		return sn_bpf_helper_refuse(rc);
-	v = sn_map_lookup_elem(m->map, (const void *)(uintptr_t)r2);
-	if (v)
-		sn_bpf_grant(rc, v, m->value_size, m->writable);
-	return (uint64_t)(uintptr_t)v;
-}
-
-/* bpf_redirect_map() from native code: h_redirect_map's checks, the map found in the table. */
-__attribute__((noinline, force_align_arg_pointer)) static uint64_t
-sn_jit_w_redirect_map(uint64_t r1, uint64_t r2, uint64_t r3, uint64_t r4, uint64_t r5)
-{
-	struct sn_bpf_run_ctx *rc = sn_jit_cur;
-	const struct sn_jit_state *st = rc->prog->jit;
-
-	if (__builtin_expect(!st || !st->nr_maps, 0))
-		return sn_jit_call(BPF_FUNC_redirect_map, r1, r2, r3, r4, r5, __builtin_dwarf_cfa(),
-				   sn_jit_saved_fp(__builtin_frame_address(0)));
-	/* No pointer argument: the frame bounds need no refresh. */
-	for (uint32_t i = 0; i < st->nr_maps; i++)
-		if ((uint64_t)(uintptr_t)st->maps[i].map == r1 && st->maps[i].redirect_ok)
-			return (uint64_t)(int64_t)sn_bpf_redirect_map(st->maps[i].map, r2, r3);
-	return sn_bpf_helper_refuse(rc);
-}
-
-/* The entry native code calls for helper @id. */
-static sn_jit_wrapper_fn sn_jit_wrapper(int32_t id)
-{
-	switch (id) {
-	case BPF_FUNC_map_lookup_elem:
-		return sn_jit_w_lookup;
-	case BPF_FUNC_redirect_map:
-		return sn_jit_w_redirect_map;
-	default:
-		return sn_jit_wrappers[id];
-	}
-}
-
-/* Fill @st's map table from @prog's maps (none if they do not all fit). */
-static void sn_jit_map_facts(struct sn_jit_state *st, const struct sn_bpf_prog *prog)
-{
-	st->nr_maps = 0;
-	if (prog->nr_maps > SN_JIT_FAST_MAPS)
-		return;
-	for (uint32_t i = 0; i < prog->nr_maps; i++) {
-		struct sn_jit_map_facts *m = &st->maps[i];
-
-		m->map = prog->maps[i];
-		m->key_size = sn_map__key_size(m->map);
-		m->value_size = sn_map__value_size(m->map);
-		m->writable = sn_bpf_map_prog_writable(prog, m->map);
-		m->lookup_ok = sn_map__type(m->map) != BPF_MAP_TYPE_CPUMAP;
-		switch (sn_map__type(m->map)) {
-		case BPF_MAP_TYPE_DEVMAP:
-		case BPF_MAP_TYPE_DEVMAP_HASH:
-		case BPF_MAP_TYPE_CPUMAP:
-		case BPF_MAP_TYPE_XSKMAP:
-			m->redirect_ok = true;
-			break;
-		default:
-			m->redirect_ok = false;
-		}
-	}
-	st->nr_maps = prog->nr_maps;
-}
 
 static bool insn_is_ld_imm64(const struct bpf_insn *in)
 {
@@ -322,79 +125,190 @@ static uint32_t helper_nb_args(int32_t id)
 	}
 }
 
-/* A helper's entry: RAW arguments; a map value pointer or a RAW result. */
-static int xsym_add_helper(struct sn_jit_build *b, int32_t id, const struct sn_bpf_helper *h,
-			   uint32_t value_size)
+/*
+ * A helper entry @fn: RAW arguments; for a helper that returns a map value (@mapval) a pointer
+ * of @value_size bytes (RAW when the program has no map), else RAW.
+ */
+static int xsym_add_func(struct sn_jit_build *b, sn_jit_wrapper_fn fn, const char *name,
+			 uint32_t nb_args, bool mapval, uint32_t value_size)
 {
+	enum rte_bpf_arg_type rt = mapval && value_size ? RTE_BPF_ARG_PTR : RTE_BPF_ARG_RAW;
+	size_t rsz = rt == RTE_BPF_ARG_PTR ? value_size : sizeof(uint64_t);
 	struct rte_bpf_xsym *x;
 
-	/* One entry per helper, and per value size for the map-value ones. */
+	/* One entry per function and result (the map-value ones: per value size). */
 	for (uint32_t i = 0; i < b->nr_xsym; i++) {
 		x = &b->xsym[i];
-		if (x->type == RTE_BPF_XTYPE_FUNC && x->func.val == sn_jit_wrapper(id) &&
-		    (!h->returns_map_value || !value_size || x->func.ret.size == value_size))
+		if (x->type == RTE_BPF_XTYPE_FUNC && x->func.val == (void *)fn &&
+		    x->func.ret.type == rt && x->func.ret.size == rsz)
 			return (int)i;
 	}
 	x = xsym_add(b);
-
 	if (!x)
 		return -ENOMEM;
-	x->name = h->name;
+	x->name = name;
 	x->type = RTE_BPF_XTYPE_FUNC;
-	x->func.val = sn_jit_wrapper(id);
-	__atomic_store_n(&sn_jit_helper_fns[id], h->fn, __ATOMIC_RELAXED);
-	x->func.nb_args = helper_nb_args(id);
+	x->func.val = (void *)fn;
+	x->func.nb_args = nb_args;
 	for (uint32_t i = 0; i < x->func.nb_args; i++) {
 		x->func.args[i].type = RTE_BPF_ARG_RAW;
 		x->func.args[i].size = sizeof(uint64_t);
 	}
-	if (h->returns_map_value && value_size) {
-		x->func.ret.type = RTE_BPF_ARG_PTR;
-		x->func.ret.size = value_size;
-	} else {
-		x->func.ret.type = RTE_BPF_ARG_RAW;
-		x->func.ret.size = sizeof(uint64_t);
-	}
+	x->func.ret.type = rt;
+	x->func.ret.size = rsz;
 	return (int)(b->nr_xsym - 1);
 }
 
 /*
- * The map a call at @pc passes in r1, when a straight line before it (no jump landing in
- * between) loads it with ld_imm64: its value_size. Else the smallest among the program's maps
- * (the validator then bounds accesses to what every map allows).
+ * The last instruction before the call at @pc that writes @reg, on the straight line before
+ * it (no jump landing in between, no other call): its index, or -1 when there is none.
+ * r1..r5 are clobbered by every call, so no earlier definition can reach the call.
  */
-static uint32_t call_value_size(const struct sn_bpf_prog *prog, const struct sn_jit_build *b,
-				uint32_t pc)
+static int64_t reg_def(const struct sn_bpf_prog *prog, const struct sn_jit_build *b, int64_t pc,
+		       uint8_t reg)
 {
-	for (int64_t j = (int64_t)pc - 1; j >= 0; j--) {
+	for (int64_t j = pc - 1; j >= 0; j--) {
 		const struct bpf_insn *in = &prog->insns[j];
 		uint8_t cls = BPF_CLASS(in->code);
 
 		if (b->jt[j + 1])
-			break;
+			return -1;
 		if (j >= 1 && insn_is_ld_imm64(&prog->insns[j - 1])) {
-			const struct bpf_insn *ld = &prog->insns[j - 1];
-			uint64_t v = (uint64_t)(uint32_t)ld[0].imm |
-				     (uint64_t)(uint32_t)ld[1].imm << 32;
-
-			if (ld->dst_reg == BPF_REG_1) {
-				for (uint32_t m = 0; m < prog->nr_maps; m++)
-					if ((uint64_t)(uintptr_t)prog->maps[m] == v)
-						return sn_map__value_size(prog->maps[m]);
-				break;
-			}
+			if (prog->insns[j - 1].dst_reg == reg)
+				return j - 1;
 			j--;
 			continue;
 		}
 		if (cls == BPF_JMP || cls == BPF_JMP32)
-			break; /* branch, call (clobbers r1) or exit */
+			return -1; /* branch, call (clobbers r1-r5) or exit */
+		if (cls == BPF_LD && BPF_MODE(in->code) != BPF_IMM)
+			return -1; /* LD_ABS/LD_IND clobber r1-r5 too */
 		if ((cls == BPF_ALU || cls == BPF_ALU64 || cls == BPF_LDX || cls == BPF_LD) &&
-		    in->dst_reg == BPF_REG_1)
-			break;
-		if (cls == BPF_STX && BPF_MODE(in->code) == BPF_ATOMIC && in->src_reg == BPF_REG_1)
-			break;
+		    in->dst_reg == reg)
+			return j;
+		/* An atomic with BPF_FETCH writes its src_reg (cmpxchg r0): no proof then. */
+		if (cls == BPF_STX && BPF_MODE(in->code) == BPF_ATOMIC &&
+		    (in->src_reg == reg || reg == BPF_REG_0))
+			return -1;
 	}
-	return min_value_size(prog);
+	return -1;
+}
+
+/*
+ * The slot (index in prog->maps) of the map the call at @pc passes in r1, when the straight
+ * line before it loads r1 with an ld_imm64 of that map; else -1.
+ */
+static int call_map_slot(const struct sn_bpf_prog *prog, const struct sn_jit_build *b, uint32_t pc)
+{
+	int64_t d = reg_def(prog, b, pc, BPF_REG_1);
+	const struct bpf_insn *ld;
+	uint64_t v;
+
+	if (d < 0 || !insn_is_ld_imm64(&prog->insns[d]))
+		return -1;
+	ld = &prog->insns[d];
+	v = (uint64_t)(uint32_t)ld[0].imm | (uint64_t)(uint32_t)ld[1].imm << 32;
+	for (uint32_t m = 0; m < prog->nr_maps; m++)
+		if ((uint64_t)(uintptr_t)prog->maps[m] == v)
+			return (int)m;
+	return -1;
+}
+
+/*
+ * Is @reg, at the call at @pc, r10 plus a constant in [-SN_BPF_STACK_SIZE, 0) (a mov from r10
+ * then adds and subtracts of constants, on the straight line)? librte_bpf's validator refuses
+ * r10 as a destination (WRT_REGS), so such an argument is an address in the running
+ * program's stack frame or just below it on this thread's stack: never in a map value.
+ */
+static bool reg_is_stack_ptr(const struct sn_bpf_prog *prog, const struct sn_jit_build *b,
+			     uint32_t pc, uint8_t reg)
+{
+	int64_t off = 0, at = pc;
+
+	for (;;) {
+		int64_t d = reg_def(prog, b, at, reg);
+		const struct bpf_insn *in;
+
+		if (d < 0)
+			return false;
+		in = &prog->insns[d];
+		if (in->code == (BPF_ALU64 | BPF_MOV | BPF_X) && in->src_reg == BPF_REG_10 &&
+		    in->off == 0)
+			return off >= -SN_BPF_STACK_SIZE && off < 0;
+		if (in->code == (BPF_ALU64 | BPF_ADD | BPF_K))
+			off += in->imm;
+		else if (in->code == (BPF_ALU64 | BPF_SUB | BPF_K))
+			off -= in->imm;
+		else
+			return false;
+		if (off < -SN_BPF_STACK_SIZE || off > SN_BPF_STACK_SIZE)
+			return false;
+		at = d;
+	}
+}
+
+/*
+ * Which of r1..r5 (bit n for rn) helper @id checks as memory with sn_bpf_mem_ok()
+ * (bpf_helpers.c); a helper not listed here counts as checking all five.
+ */
+static uint32_t helper_mem_args(int32_t id)
+{
+	switch (id) {
+	case BPF_FUNC_map_lookup_elem:
+	case BPF_FUNC_map_delete_elem:
+	case BPF_FUNC_fib_lookup:
+		return 1u << 2;
+	case BPF_FUNC_map_update_elem:
+		return 1u << 2 | 1u << 3;
+	case BPF_FUNC_xdp_load_bytes:
+	case BPF_FUNC_xdp_store_bytes:
+		return 1u << 3;
+	case BPF_FUNC_csum_diff:
+		return 1u << 1 | 1u << 3;
+	case BPF_FUNC_ktime_get_ns:
+	case BPF_FUNC_ktime_get_boot_ns:
+	case BPF_FUNC_get_prandom_u32:
+	case BPF_FUNC_get_smp_processor_id:
+	case BPF_FUNC_redirect:
+	case BPF_FUNC_redirect_map:
+	case BPF_FUNC_xdp_adjust_head:
+	case BPF_FUNC_xdp_adjust_meta:
+	case BPF_FUNC_xdp_adjust_tail:
+	case BPF_FUNC_xdp_get_buff_len:
+		return 0;
+	default: /* trace_printk (its %s arguments) and any helper added later */
+		return 0x3e;
+	}
+}
+
+/*
+ * The entry a call to helper @id at @pc goes to: a map slot's own entry when call_map_slot()
+ * proves the map, else the helper's. Also notes in @st whether grants are needed.
+ * Return: the xsym index, or -ENOMEM.
+ */
+static int call_entry(const struct sn_bpf_prog *prog, struct sn_jit_build *b,
+		      struct sn_jit_state *st, uint32_t pc, int32_t id,
+		      const struct sn_bpf_helper *h)
+{
+	sn_jit_wrapper_fn fn = sn_jit_helper_entry(id, h);
+	uint32_t vs = 0, mem = helper_mem_args(id);
+	int slot = -1;
+
+	if (id == BPF_FUNC_map_lookup_elem || id == BPF_FUNC_redirect_map || h->returns_map_value)
+		slot = call_map_slot(prog, b, pc);
+	if (slot >= 0 && prog->nr_maps <= SN_JIT_FAST_MAPS) {
+		if (id == BPF_FUNC_map_lookup_elem)
+			fn = sn_jit_lookup_entry((uint32_t)slot);
+		else if (id == BPF_FUNC_redirect_map)
+			fn = sn_jit_redirect_entry((uint32_t)slot);
+	}
+	/* The validator bounds the result by the map's value size, or every map's smallest. */
+	if (h->returns_map_value)
+		vs = slot >= 0 ? sn_map__value_size(prog->maps[slot]) : min_value_size(prog);
+	for (uint8_t r = BPF_REG_1; r <= BPF_REG_5; r++)
+		if ((mem & 1u << r) && !reg_is_stack_ptr(prog, b, pc, r))
+			st->grants = true;
+	return xsym_add_func(b, fn, h->name, helper_nb_args(id), h->returns_map_value, vs);
 }
 
 /* Mark every instruction a jump lands on. */
@@ -449,17 +363,17 @@ static int xsym_add_var(struct sn_jit_build *b, const struct sn_bpf_prog *prog, 
  * Pass 1: refuse what librte_bpf 22.11 cannot take, with the instruction, and build xsym[].
  * Return: 0, -EOPNOTSUPP or -EINVAL (with @err), -ENOMEM.
  */
-static int jit_scan(const struct sn_bpf_prog *prog, struct sn_jit_build *b, bool *uses_r10,
-		    char *err, size_t errlen)
+static int jit_scan(const struct sn_bpf_prog *prog, struct sn_jit_build *b,
+		    struct sn_jit_state *st, char *err, size_t errlen)
 {
-	*uses_r10 = false;
+	st->uses_r10 = st->grants = false;
 	mark_jump_targets(prog, b->jt);
 	for (uint32_t i = 0; i < prog->len; i++) {
 		const struct bpf_insn *in = &prog->insns[i];
 		uint8_t cls = BPF_CLASS(in->code);
 
 		if (in->dst_reg == BPF_REG_10 || in->src_reg == BPF_REG_10)
-			*uses_r10 = true;
+			st->uses_r10 = true;
 		if (cls == BPF_JMP32) {
 			snprintf(err, errlen,
 				 "JIT refused: JMP32 at insn %u (librte_bpf 22.11 rejects it); "
@@ -488,8 +402,7 @@ static int jit_scan(const struct sn_bpf_prog *prog, struct sn_jit_build *b, bool
 					 "provided", id, sn_bpf_helper_name(id), i);
 				return -EINVAL;
 			}
-			r = xsym_add_helper(b, id, h,
-					    h->returns_map_value ? call_value_size(prog, b, i) : 0);
+			r = call_entry(prog, b, st, i, id, h);
 			if (r < 0)
 				return r;
 			b->call_idx[i] = r;
@@ -600,10 +513,10 @@ int sn_bpf_jit_prepare(struct sn_bpf_prog *prog, char *err, size_t errlen)
 		ret = -ENOMEM;
 		goto free_buf;
 	}
-	ret = jit_scan(prog, &b, &st->uses_r10, err, errlen);
+	sn_jit_map_facts_fill(st, prog);
+	ret = jit_scan(prog, &b, st, err, errlen);
 	if (ret)
 		goto free_buf;
-	sn_jit_map_facts(st, prog);
 	memcpy(ins, prog->insns, prog->len * sizeof(*ins));
 	for (uint32_t i = 0; i < prog->len; i++)
 		if (ins[i].code == (BPF_JMP | BPF_CALL))
@@ -667,8 +580,8 @@ uint32_t sn_bpf_jit_run(const struct sn_bpf_prog *prog, struct sn_xdp_buff *xdp)
 {
 	const struct sn_jit_state *st = prog->jit;
 	struct sn_bpf_fault fault = { .reason = SN_BPF_FAULT_NONE };
-	struct sn_bpf_run_ctx rc; /* not zeroed as a whole: grants[] is only read below nr_grants */
-	struct sn_bpf_run_ctx *prev;
+	struct sn_jit_run run; /* not zeroed as a whole: grants[] is only read below nr_grants */
+	struct sn_jit_run *prev;
 	uint8_t *buf_end = xdp->data_hard_start + xdp->frame_sz;
 	uint32_t act;
 
@@ -676,6 +589,7 @@ uint32_t sn_bpf_jit_run(const struct sn_bpf_prog *prog, struct sn_xdp_buff *xdp)
 		/* Native code not made by sn_bpf_jit_prepare() (a test's C function): just run. */
 		if (!prog->jit_fn)
 			return sn_bpf_interp_run(prog, xdp, &fault);
+		run.rc.stack_lo = run.rc.stack_hi = NULL;
 		goto run;
 	}
 	/* The native code may touch [data, data + window): it must stay in this buffer. */
@@ -684,17 +598,16 @@ uint32_t sn_bpf_jit_run(const struct sn_bpf_prog *prog, struct sn_xdp_buff *xdp)
 		__atomic_fetch_add(&sn_jit_fallbacks, 1, __ATOMIC_RELAXED);
 		return sn_bpf_interp_run(prog, xdp, &fault);
 	}
-	/* Non-NULL stack_hi tells the wrappers the program has a BPF stack (r10). */
-	rc.stack_lo = rc.stack_hi = st->uses_r10 ? (uint8_t *)1 : NULL;
+	/* Non-NULL stack_hi tells the entries the program has a BPF stack (r10). */
+	run.rc.stack_lo = run.rc.stack_hi = st->uses_r10 ? (uint8_t *)1 : NULL;
 run:
-	rc.prog = prog;
-	rc.xdp = xdp;
-	rc.fault = &fault;
-	rc.nr_grants = rc.next_grant = 0;
-	if (!st)
-		rc.stack_lo = rc.stack_hi = NULL;
+	run.st = st;
+	run.rc.prog = prog;
+	run.rc.xdp = xdp;
+	run.rc.fault = &fault;
+	run.rc.nr_grants = run.rc.next_grant = 0;
 	prev = sn_jit_cur;
-	sn_jit_cur = &rc;
+	sn_jit_cur = &run;
 	act = (uint32_t)prog->jit_fn(xdp);
 	sn_jit_cur = prev;
 	if (__builtin_expect(fault.reason != SN_BPF_FAULT_NONE, 0)) {

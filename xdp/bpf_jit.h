@@ -26,10 +26,13 @@
  *     pointer to SN_BPF_JIT_PKT_WINDOW bytes (buf_size). Other ctx loads become scalars:
  *     data_end (offset 8 = buf_iova) is an unknown scalar, data_meta (offset 16 = data_off)
  *     a constant, so programs that dereference data_meta are refused by the validator.
- *   - helper calls point into a table of wrappers, one per helper id the program uses
- *     (call imm = index in xsym[]); arguments are declared RAW (helpers check their pointer
- *     arguments themselves with sn_bpf_mem_ok()); nb_args is the helper's own count (the
- *     validator refuses an undefined register passed as an argument). Helpers that return a
+ *   - helper calls point at entries of bpf_jit_calls.c (call imm = index in xsym[]): one per
+ *     helper id, and for bpf_map_lookup_elem / bpf_redirect_map on a map that prepare proves
+ *     (ld_imm64 into r1 on the straight line before the call) one per map of the program,
+ *     which calls the map's own lookup directly (bpf_jit_internal.h); arguments are declared
+ *     RAW (helpers check their pointer arguments themselves with sn_bpf_mem_ok()); nb_args is
+ *     the helper's own count (the validator refuses an undefined register passed as an
+ *     argument). Helpers that return a
  *     map value declare a pointer of that map's value_size when r1 is loaded with the map by
  *     an ld_imm64 on a straight line before the call (no jump landing in between), else of the
  *     smallest value_size among the program's maps (one xsym entry per size);
@@ -61,6 +64,10 @@
  *     - no instruction budget (none is needed: no loops).
  *   Helper arguments: checked at run time by the helpers, as in the interpreter; the stack
  *   region they see is exactly the native BPF stack frame [rsp, rbp) of the running program.
+ *   Lookups record the map values they return for later checks (sn_bpf_grant()) only when some
+ *   helper argument may be one: prepare proves the other case (every memory argument of every
+ *   call is r10 plus a constant, a stack address) and then skips the recording, which could
+ *   change no check's answer.
  *   A helper that refuses its arguments makes the run end as XDP_ABORTED (after the native code
  *   returns).
  *

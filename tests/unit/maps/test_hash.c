@@ -16,6 +16,7 @@
 #include "bhlock/bhlock.h"
 #include "bhlock/nmi.h"
 #include "maps/map.h"
+#include "maps/map_hash_count.h"
 #include "maps/map_hash_internal.h"
 
 static struct sn_map *mk(enum bpf_map_type t, __u32 ks, __u32 vs, __u32 max, __u32 flags)
@@ -512,6 +513,152 @@ static void test_prealloc_free_on_other_cpu(void **state)
 	sn_map__free(m);
 }
 
+/*
+ * The datapath lookup has one copy per key size 4, 8 and 16 (map_hash.c): each must find what
+ * the generic syscall-side lookup finds, at the element's value, and nothing else. Key sizes
+ * around them (6, 12, 20) go the generic way; all must agree.
+ */
+static void test_lookup_key_sizes(void **state)
+{
+	static const __u32 sizes[] = { 4, 6, 8, 12, 16, 20 };
+
+	(void)state;
+	for (unsigned int s = 0; s < sizeof(sizes) / sizeof(sizes[0]); s++) {
+		__u32 ks = sizes[s];
+		struct sn_map *m = mk(BPF_MAP_TYPE_HASH, ks, 8, 256, 0);
+		unsigned char key[20];
+
+		assert_non_null(m);
+		for (__u32 i = 0; i < 256; i++) {
+			__u64 v = (__u64)i * 1000 + ks;
+
+			memset(key, 0, sizeof(key));
+			memcpy(key + ks - 4, &i, 4); /* the last word differs */
+			key[0] ^= (unsigned char)ks;
+			assert_int_equal(sn_map_update_elem(m, key, &v, BPF_NOEXIST), 0);
+		}
+		for (__u32 i = 0; i < 512; i++) {
+			__u64 *p, out = 0;
+
+			memset(key, 0, sizeof(key));
+			memcpy(key + ks - 4, &i, 4);
+			key[0] ^= (unsigned char)ks;
+			p = sn_map_lookup_elem(m, key);
+			if (i < 256) {
+				assert_non_null(p);
+				assert_int_equal(*p, (__u64)i * 1000 + ks);
+				assert_int_equal(sn_map__lookup_elem(m, key, &out), 0);
+				assert_int_equal(out, *p);
+			} else {
+				assert_null(p);
+				assert_int_equal(sn_map__lookup_elem(m, key, &out), -ENOENT);
+			}
+		}
+		/* A stored key changed in its first byte only is another key (ks > 4). */
+		memset(key, 0, sizeof(key));
+		key[ks - 4] = 3;
+		key[0] ^= (unsigned char)ks;
+		assert_non_null(sn_map_lookup_elem(m, key));
+		if (ks > 4) {
+			key[0] ^= 0x80;
+			assert_null(sn_map_lookup_elem(m, key));
+		}
+		sn_map__free(m);
+	}
+}
+
+/*
+ * A large BPF_F_NO_PREALLOC map counts per CPU, as the kernel's percpu_counter (map_hash_count.h).
+ * -E2BIG must still come exactly at max_entries: from one task (every key, replace when full,
+ * delete then insert), and from two tasks on two CPUs filling the map at once (no overshoot).
+ */
+#define PCOUNT_MAX 4096U
+
+struct pcount_fill {
+	struct sn_map *m;
+	int cpu;
+	__u32 base;
+	long inserted;
+	int other_err;
+};
+
+static void *pcount_fill_fn(void *p)
+{
+	struct pcount_fill *f = p;
+
+	bh_task_pin(f->cpu);
+	for (__u32 i = 0; i < PCOUNT_MAX; i++) {
+		__u32 k = f->base + i;
+		__u64 v = k;
+		long ret = sn_map_update_elem(f->m, &k, &v, BPF_NOEXIST);
+
+		if (ret == 0)
+			f->inserted++;
+		else if (ret != -E2BIG)
+			f->other_err = (int)ret;
+		/* Churn near the limit too: the counter's deltas move both ways. */
+		if (ret == 0 && i % 3 == 0 && i + 1 < PCOUNT_MAX) {
+			if (sn_map_delete_elem(f->m, &k) == 0)
+				f->inserted--;
+		}
+	}
+	return NULL;
+}
+
+static void test_no_prealloc_percpu_count(void **state)
+{
+	struct sn_map *m = mk(BPF_MAP_TYPE_HASH, 4, 8, PCOUNT_MAX, BPF_F_NO_PREALLOC);
+	struct pcount_fill f[2];
+	pthread_t t[2];
+	__u64 v = 1;
+	__u32 k;
+	long n;
+
+	(void)state;
+	assert_non_null(m);
+	if (PCOUNT_MAX / 2 <= (__u32)nr_cpu_ids * 32)
+		skip();
+	assert_non_null(to_htab(m)->pcount);
+	for (k = 0; k < PCOUNT_MAX; k++)
+		assert_int_equal(sn_map_update_elem(m, &k, &v, BPF_ANY), 0);
+	assert_int_equal(sn_map_update_elem(m, &k, &v, BPF_ANY), -E2BIG);
+	k = 7;
+	assert_int_equal(sn_map_update_elem(m, &k, &v, BPF_ANY), 0); /* replace when full */
+	assert_int_equal(sn_map_delete_elem(m, &k), 0);
+	k = PCOUNT_MAX + 1;
+	assert_int_equal(sn_map_update_elem(m, &k, &v, BPF_NOEXIST), 0);
+	k = PCOUNT_MAX + 2;
+	assert_int_equal(sn_map_update_elem(m, &k, &v, BPF_NOEXIST), -E2BIG);
+	assert_int_equal(count_elems(m), PCOUNT_MAX);
+	/* Empty it, then fill from two CPUs at once. */
+	for (k = 0; k <= PCOUNT_MAX + 1; k++)
+		sn_map_delete_elem(m, &k);
+	assert_int_equal(count_elems(m), 0);
+	for (int i = 0; i < 2; i++) {
+		f[i] = (struct pcount_fill){ .m = m, .cpu = i % nr_cpu_ids,
+					     .base = (__u32)(i + 1) << 20 };
+		assert_int_equal(pthread_create(&t[i], NULL, pcount_fill_fn, &f[i]), 0);
+	}
+	for (int i = 0; i < 2; i++)
+		assert_int_equal(pthread_join(t[i], NULL), 0);
+	assert_int_equal(f[0].other_err, 0);
+	assert_int_equal(f[1].other_err, 0);
+	/*
+	 * Each task alone would keep about 2/3 * PCOUNT_MAX: together they fill the map, never
+	 * past max_entries. Two inserts racing for the last element may both be refused (each
+	 * counts itself first), so the map may end a few short: one task then tops it up, exactly.
+	 */
+	n = count_elems(m);
+	assert_int_equal(f[0].inserted + f[1].inserted, n);
+	assert_true(n <= (long)PCOUNT_MAX && n >= (long)PCOUNT_MAX - 4);
+	for (k = 5U << 20; n < (long)PCOUNT_MAX; k++, n++)
+		assert_int_equal(sn_map_update_elem(m, &k, &v, BPF_NOEXIST), 0);
+	assert_int_equal(sn_map_update_elem(m, &k, &v, BPF_NOEXIST), -E2BIG);
+	assert_int_equal(count_elems(m), PCOUNT_MAX);
+	assert_int_equal(htab_pcount_sum(to_htab(m)), PCOUNT_MAX);
+	sn_map__free(m);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -527,6 +674,8 @@ int main(void)
 		cmocka_unit_test(test_percpu_values),
 		cmocka_unit_test(test_prealloc_reuse_caveat),
 		cmocka_unit_test(test_prealloc_free_on_other_cpu),
+		cmocka_unit_test(test_no_prealloc_percpu_count),
+		cmocka_unit_test(test_lookup_key_sizes),
 	};
 
 	return tu_run_per_profile("maps_hash", tests);

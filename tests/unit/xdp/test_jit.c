@@ -22,6 +22,7 @@
 #include "lib/test_util.h"
 #include "bhlock/bhlock.h"
 #include "maps/map.h"
+#include "maps/map_hash_fast.h"
 #include "xdp/bpf_interp.h"
 #include "xdp/bpf_jit.h"
 #include "xdp/bpf_prog.h"
@@ -199,6 +200,156 @@ static void test_asm_agree(void **state)
 	sn_bpf_jit_free(&ji);
 	assert_null(ji.jit);
 	sn_map__free(m);
+}
+
+/* @insns under both engines (run_both) on a 64-byte frame; the JIT must accept it. */
+static uint32_t agree(struct bpf_insn *insns, uint32_t len, struct sn_map **maps, uint32_t n)
+{
+	struct sn_bpf_prog in = tb_prog(insns, len, maps, n);
+	struct sn_bpf_prog ji = tb_prog(insns, len, maps, n);
+	uint32_t v;
+	int rc = prepare(&ji);
+
+	if (rc)
+		print_error("JIT: %s\n", err);
+	assert_int_equal(rc, 0);
+	v = run_both(&ji, &in, 64);
+	sn_bpf_jit_free(&ji);
+	return v;
+}
+
+/*
+ * The map entries (bpf_jit_calls.c): a lookup whose map prepare proves goes to that map's own
+ * entry, one it cannot prove (a jump lands between the ld_imm64 and the call) to the entry that
+ * searches; a key that is a map value (not r10 + constant) makes lookups record their values,
+ * without which the second lookup below would be refused (XDP_ABORTED) by the JIT only; a key
+ * in the packet takes the full region check. Each case against the interpreter.
+ */
+static void test_map_entries(void **state)
+{
+	struct sn_map *a = sn_map__create(BPF_MAP_TYPE_ARRAY, "jit_a", 4, 4, 4, NULL);
+	struct sn_map *h = sn_map__create(BPF_MAP_TYPE_HASH, "jit_h", 4, 4, 16, NULL);
+	struct sn_map *maps[] = { a, h };
+	uint32_t k = 1, hk = 7, act = XDP_TX, pk = 0x1d1c1b1a; /* data[26..29] = 26..29 */
+
+	(void)state;
+	assert_non_null(a);
+	assert_non_null(h);
+	assert_int_equal(sn_map__update_elem(a, &k, &hk, BPF_ANY), 0);
+	assert_int_equal(sn_map__update_elem(h, &hk, &act, BPF_ANY), 0);
+	{
+		/* v = a[1] (stack key); return h[*v] (the key is a's value), or PASS. */
+		struct bpf_insn in[] = {
+			ST(BPF_W, 10, -4, 1),
+			LD64(1, a),
+			MOV64_X(2, 10),
+			ALU64_K(BPF_ADD, 2, -4),
+			CALL(BPF_FUNC_map_lookup_elem),
+			JMP_K(BPF_JEQ, 0, 0, 7),
+			MOV64_X(2, 0),
+			LD64(1, h),
+			CALL(BPF_FUNC_map_lookup_elem),
+			JMP_K(BPF_JEQ, 0, 0, 2),
+			LDX(BPF_W, 0, 0, 0),
+			EXIT(),
+			MOV64_K(0, XDP_PASS),
+			EXIT(),
+		};
+		assert_int_equal(agree(in, ARRAY_SIZE(in), maps, 2), XDP_TX);
+	}
+	{
+		/* The same h[7] lookup, r1 set before a branch that lands just before the call. */
+		struct bpf_insn in[] = {
+			ST(BPF_W, 10, -4, 7),
+			LDX(BPF_W, 6, 1, SN_XDP_CTX_OFF_INGRESS_IFINDEX),
+			LD64(1, h),
+			MOV64_X(2, 10),
+			ALU64_K(BPF_ADD, 2, -4),
+			JMP_K(BPF_JEQ, 6, 0, 0),
+			CALL(BPF_FUNC_map_lookup_elem),
+			JMP_K(BPF_JEQ, 0, 0, 2),
+			LDX(BPF_W, 0, 0, 0),
+			EXIT(),
+			MOV64_K(0, XDP_PASS),
+			EXIT(),
+		};
+		assert_int_equal(agree(in, ARRAY_SIZE(in), maps, 2), XDP_TX);
+	}
+	{
+		/* h[packet bytes 26..29]: absent (PASS), then present (TX). */
+		struct bpf_insn in[] = {
+			LDX(BPF_DW, 2, 1, SN_XDP_CTX_OFF_DATA),
+			LDX(BPF_DW, 3, 1, SN_XDP_CTX_OFF_DATA_END),
+			MOV64_X(4, 2),
+			ALU64_K(BPF_ADD, 4, 30),
+			JMP_X(BPF_JGT, 4, 3, 7),
+			ALU64_K(BPF_ADD, 2, 26),
+			LD64(1, h),
+			CALL(BPF_FUNC_map_lookup_elem),
+			JMP_K(BPF_JEQ, 0, 0, 2),
+			LDX(BPF_W, 0, 0, 0),
+			EXIT(),
+			MOV64_K(0, XDP_PASS),
+			EXIT(),
+		};
+		assert_int_equal(agree(in, ARRAY_SIZE(in), maps, 2), XDP_PASS);
+		assert_int_equal(sn_map__update_elem(h, &pk, &act, BPF_ANY), 0);
+		assert_int_equal(agree(in, ARRAY_SIZE(in), maps, 2), XDP_TX);
+	}
+	sn_map__free(a);
+	sn_map__free(h);
+}
+
+/*
+ * sn_map__lookup_fn() (what the map entries call) and the inline HASH 4-byte-key lookup give
+ * exactly sn_map_lookup_elem()'s pointer, hit or miss, on tables with deleted keys, for the
+ * specialised type and the ones that keep their own op.
+ */
+static void test_lookup_fn(void **state)
+{
+	static const struct {
+		enum bpf_map_type type;
+		uint32_t key_size;
+	} types[] = {
+		{ BPF_MAP_TYPE_HASH, 4 },          { BPF_MAP_TYPE_HASH, 8 },
+		{ BPF_MAP_TYPE_PERCPU_HASH, 4 },   { BPF_MAP_TYPE_LRU_HASH, 4 },
+		{ BPF_MAP_TYPE_ARRAY, 4 },         { BPF_MAP_TYPE_PERCPU_ARRAY, 4 },
+	};
+
+	(void)state;
+	for (size_t t = 0; t < ARRAY_SIZE(types); t++) {
+		struct sn_map *m = sn_map__create(types[t].type, "jit_fn", types[t].key_size, 8,
+						  512, NULL);
+		sn_map_lookup_fn fn;
+		uint32_t hits = 0;
+
+		assert_non_null(m);
+		fn = sn_map__lookup_fn(m);
+		assert_non_null(fn);
+		assert_int_equal(fn == sn_htab_lookup_elem_key4,
+				 types[t].type == BPF_MAP_TYPE_HASH && types[t].key_size == 4);
+		for (uint64_t k = 0; k < 512; k += 1 + k % 3) {
+			/* Per-CPU maps take one 8-byte value per possible CPU from this side. */
+			uint64_t v[nr_cpu_ids];
+
+			for (int c = 0; c < nr_cpu_ids; c++)
+				v[c] = k * 7 + (uint64_t)c;
+			assert_int_equal(sn_map__update_elem(m, &k, v, BPF_ANY), 0);
+		}
+		for (uint64_t k = 0; k < 512; k += 5) /* arrays: -EINVAL, nothing deleted */
+			sn_map__delete_elem(m, &k);
+		for (uint64_t k = 0; k < 1024; k++) {
+			void *want = sn_map_lookup_elem(m, &k);
+
+			assert_ptr_equal(fn(m, &k), want);
+			if (fn == sn_htab_lookup_elem_key4)
+				assert_ptr_equal(__sn_htab_lookup_elem_key4(m, &k), want);
+			hits += want != NULL;
+		}
+		/* Both hits and misses were compared. */
+		assert_true(hits > 100 && hits < 1024);
+		sn_map__free(m);
+	}
 }
 
 /*
@@ -414,6 +565,8 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_refusals),
 		cmocka_unit_test(test_asm_agree),
+		cmocka_unit_test(test_map_entries),
+		cmocka_unit_test(test_lookup_fn),
 		cmocka_unit_test(test_data_end_hole),
 		cmocka_unit_test(test_objects),
 	};
