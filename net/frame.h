@@ -71,6 +71,29 @@ static inline uint32_t sn_frame_tailroom(const struct sn_frame *f)
  */
 struct sn_frame *sn_frame_alloc_head(void);
 
+/*
+ * The head stash of a NAPI poll: heads the polling task frees are kept for its next allocations,
+ * and the stash meets the per-CPU napi_alloc_cache only in bulk (sn_skb_cache_get_bulk() when
+ * empty, put_bulk when full and at the end), so a poll takes the cache's nested-BH lock a few
+ * times instead of twice per frame — the kernel's napi_skb_cache_get_bulk() and batched puts.
+ *
+ * The stash belongs to the task that runs the poll (a thread-local pointer), not to the CPU: a
+ * task that preempts the poller on its CPU (rt-nested) does not see it and goes to the locked
+ * per-CPU cache. sn_frame_stash_begin() installs @s for the calling task unless it has one
+ * already (net_rx_action() keeps one across all its polls): it returns whether it did, and only
+ * then is sn_frame_stash_end() called, which gives every stashed head back to the cache. No head
+ * stays in a stash outside a poll, so leak checks see them all.
+ * Context: BH context, begin and end in the same task and BH section.
+ */
+#define SN_FRAME_STASH_MAX 64
+#define SN_FRAME_STASH_BULK 32
+struct sn_frame_stash {
+	unsigned int n;
+	void *heads[SN_FRAME_STASH_MAX];
+};
+bool sn_frame_stash_begin(struct sn_frame_stash *s);
+void sn_frame_stash_end(struct sn_frame_stash *s);
+
 /* Give the head alone back (buffer already released or handed on). Context: BH. */
 void sn_frame_free_head(struct sn_frame *f);
 

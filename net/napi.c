@@ -7,7 +7,9 @@
  * Ownership: whoever sets NAPI_STATE_SCHED owns the instance until it clears it. The owner is
  * the poll list (and then the net_rx_action() that spliced it), the NAPI thread (SCHED_THREADED),
  * a busy-polling task (IN_BUSY_POLL) or napi_disable() (softnetd's NAPI_STATE_OFF below). Only
- * the owner polls, completes, and writes n->stats.
+ * the owner polls and completes. A completing poll still reads the instance and counts its
+ * stats after it gave SCHED up: the stats are relaxed atomics, and n->pollers lets
+ * napi_disable() wait until no poll is left inside before the device can be freed.
  *
  * The poll list: each CPU's softnet_data.poll_list is changed by IRQ handlers (an irq/N thread in
  * the RT profiles, cpu/N in vanilla), by net_rx_action() in whichever task serves NET_RX
@@ -32,6 +34,7 @@
 #include "bhlock/softirq.h"
 #include "bhlock/task.h"
 #include "bhlock/trace.h"
+#include "net/frame.h"
 #include "net/napi.h"
 #include "net/netdev.h"
 #include "net/xmit.h"
@@ -123,6 +126,31 @@ void sn_napi_core_init(void)
 static __always_inline unsigned long napi_state(const struct sn_napi *n)
 {
 	return __atomic_load_n(&n->state, __ATOMIC_ACQUIRE);
+}
+
+/* The XDP flush (xdp/ installs it; changed while polls run, hence the atomic load). */
+static __always_inline void napi_post_poll(struct sn_napi *n)
+{
+	void (*hook)(struct sn_napi *) = __atomic_load_n(&sn_napi_post_poll_hook, __ATOMIC_ACQUIRE);
+
+	if (hook)
+		hook(n);
+}
+
+#define napi_stat_add(n, field, v) __atomic_add_fetch(&(n)->stats.field, (v), __ATOMIC_RELAXED)
+
+/*
+ * Around every poll: entered before the poll can give SCHED up (that CAS is a release, so whoever
+ * takes SCHED next sees the count), left after the last access to @n.
+ */
+static __always_inline void napi_poll_enter(struct sn_napi *n)
+{
+	__atomic_add_fetch(&n->pollers, 1, __ATOMIC_RELAXED);
+}
+
+static __always_inline void napi_poll_exit(struct sn_napi *n)
+{
+	__atomic_sub_fetch(&n->pollers, 1, __ATOMIC_RELEASE);
 }
 
 static __always_inline bool napi_cas_state(struct sn_napi *n, unsigned long *old, unsigned long new)
@@ -231,11 +259,11 @@ bool napi_complete_done(struct sn_napi *n, int work_done)
 			new |= NAPIF(SCHED);
 	} while (!napi_cas_state(n, &val, new));
 	if (val & NAPIF(MISSED)) {
-		n->stats.missed++;
+		napi_stat_add(n, missed, 1);
 		__napi_schedule(n);
 		return false;
 	}
-	n->stats.completes++;
+	napi_stat_add(n, completes, 1);
 	if (n->irq >= 0)
 		enable_irq(n->irq);
 	return true;
@@ -246,16 +274,27 @@ bool napi_complete_done(struct sn_napi *n, int work_done)
  * *repoll says the core still owns it and it must be polled again (full weight, or a
  * polling-mode instance).
  */
-static int __napi_poll(struct sn_napi *n, bool *repoll)
+static int napi_poll_owned(struct sn_napi *n, bool *repoll)
 {
 	int weight = n->weight, work = 0;
+	struct sn_frame_stash stash;
+	struct sn_xmit_bulk bulk;
 	unsigned long val;
+	bool own_stash;
 
 	*repoll = false;
+	/*
+	 * Heads freed and allocated from here to the flush go through this task's stash
+	 * (frame.h; net_rx_action()'s when it polls); frames it transmits meanwhile, through its
+	 * tx bulk (xmit.h).
+	 */
+	own_stash = sn_frame_stash_begin(&stash);
 	if (napi_state(n) & NAPIF(SCHED)) {
+		sn_xmit_bulk_begin(&bulk);
 		work = n->poll(n, weight);
-		n->stats.polls++;
-		n->stats.packets += (uint64_t)(work > 0 ? work : 0);
+		sn_xmit_bulk_end(&bulk);
+		napi_stat_add(n, polls, 1);
+		napi_stat_add(n, packets, (uint64_t)(work > 0 ? work : 0));
 		bh_trace_napi_poll(n->name, work, weight);
 	}
 	if (unlikely(work > weight)) {
@@ -268,8 +307,9 @@ static int __napi_poll(struct sn_napi *n, bool *repoll)
 	}
 	/* Tx bulk first (start_xmit() only queued), then the XDP flush once attached. */
 	sn_xmit_flush_pending();
-	if (sn_napi_post_poll_hook)
-		sn_napi_post_poll_hook(n);
+	napi_post_poll(n);
+	if (own_stash)
+		sn_frame_stash_end(&stash);
 
 	val = napi_state(n);
 	if (work < weight) {
@@ -297,8 +337,18 @@ static int __napi_poll(struct sn_napi *n, bool *repoll)
 			__napi_schedule(n);
 		return work;
 	}
-	n->stats.repolls++;
+	napi_stat_add(n, repolls, 1);
 	*repoll = true;
+	return work;
+}
+
+static int __napi_poll(struct sn_napi *n, bool *repoll)
+{
+	int work;
+
+	napi_poll_enter(n);
+	work = napi_poll_owned(n, repoll);
+	napi_poll_exit(n);
 	return work;
 }
 
@@ -331,11 +381,17 @@ void sn_net_rx_action(void)
 	uint64_t time_limit = napi_now_ns() + (uint64_t)READ_ONCE(netdev_budget_usecs) * 1000;
 	int budget = READ_ONCE(netdev_budget);
 	struct list_head list, repoll;
-	bool more;
+	/*
+	 * One head stash for all the polls of this run: frames received on one port and sent on
+	 * another meet the napi_alloc_cache once per run, not once per poll (frame.h).
+	 */
+	struct sn_frame_stash stash;
+	bool more, own_stash;
 
 	INIT_LIST_HEAD(&list);
 	INIT_LIST_HEAD(&repoll);
 	sd_stat_add(sd, rx_actions, 1);
+	own_stash = sn_frame_stash_begin(&stash);
 	sd_lock(sd);
 	sd->in_net_rx_action = true;
 	list_splice_tail_init(&sd->poll_list, &list);
@@ -350,7 +406,7 @@ void sn_net_rx_action(void)
 			if (list_empty(&sd->poll_list)) {
 				sd->in_net_rx_action = false;
 				sd_unlock(sd);
-				return;
+				goto out;
 			}
 			list_splice_tail_init(&sd->poll_list, &list);
 			sd_unlock(sd);
@@ -375,6 +431,9 @@ void sn_net_rx_action(void)
 	sd_unlock(sd);
 	if (more)
 		__raise_softirq_irqoff(NET_RX_SOFTIRQ);
+out:
+	if (own_stash)
+		sn_frame_stash_end(&stash);
 }
 
 /* ---- interrupts ---- */
@@ -579,6 +638,9 @@ void napi_disable(struct sn_napi *n)
 		}
 		usleep(100); /* a poll, a busy poller or the thread has it: wait for it */
 	}
+	/* Ours now; a poll that just gave it up may still be reading it. */
+	while (__atomic_load_n(&n->pollers, __ATOMIC_ACQUIRE))
+		usleep(50);
 	__atomic_and_fetch(&n->state,
 			   ~(NAPIF(DISABLE) | NAPIF(MISSED) | NAPIF(SCHED_THREADED) |
 			     NAPIF(PREFER_BUSY_POLL)),
@@ -606,24 +668,32 @@ int sn_napi_busy_loop(struct sn_napi *n, unsigned int usecs, bool stop_on_idle)
 {
 	uint64_t end = napi_now_ns() + (uint64_t)usecs * 1000;
 	unsigned long val = napi_state(n);
+	struct sn_frame_stash stash;
+	struct sn_xmit_bulk bulk;
 	int total = 0, work;
+	bool own_stash;
 
 	/* Claim it like __napi_busy_loop(): only when nobody owns it. */
 	do {
 		if (val & (NAPIF(DISABLE) | NAPIF(SCHED) | NAPIF(IN_BUSY_POLL)))
 			return -EBUSY;
 	} while (!napi_cas_state(n, &val, val | NAPIF(SCHED) | NAPIF(IN_BUSY_POLL)));
+	napi_poll_enter(n);
 
 	for (;;) {
 		local_bh_disable();
+		own_stash = sn_frame_stash_begin(&stash);
+		sn_xmit_bulk_begin(&bulk);
 		work = n->poll(n, BUSY_POLL_BUDGET);
-		n->stats.busy_polls++;
-		n->stats.polls++;
-		n->stats.packets += (uint64_t)(work > 0 ? work : 0);
+		sn_xmit_bulk_end(&bulk);
+		napi_stat_add(n, busy_polls, 1);
+		napi_stat_add(n, polls, 1);
+		napi_stat_add(n, packets, (uint64_t)(work > 0 ? work : 0));
 		bh_trace_napi_poll(n->name, work, BUSY_POLL_BUDGET);
 		sn_xmit_flush_pending();
-		if (sn_napi_post_poll_hook)
-			sn_napi_post_poll_hook(n);
+		napi_post_poll(n);
+		if (own_stash)
+			sn_frame_stash_end(&stash);
 		local_bh_enable();
 		total += work > 0 ? work : 0;
 		if ((stop_on_idle && work <= 0) || napi_now_ns() >= end)
@@ -638,14 +708,19 @@ int sn_napi_busy_loop(struct sn_napi *n, unsigned int usecs, bool stop_on_idle)
 	 */
 	__atomic_and_fetch(&n->state, ~(NAPIF(MISSED) | NAPIF(IN_BUSY_POLL)), __ATOMIC_ACQ_REL);
 	local_bh_disable();
+	own_stash = sn_frame_stash_begin(&stash);
+	sn_xmit_bulk_begin(&bulk);
 	work = n->poll(n, n->weight);
-	n->stats.polls++;
-	n->stats.packets += (uint64_t)(work > 0 ? work : 0);
+	sn_xmit_bulk_end(&bulk);
+	napi_stat_add(n, polls, 1);
+	napi_stat_add(n, packets, (uint64_t)(work > 0 ? work : 0));
 	sn_xmit_flush_pending();
-	if (sn_napi_post_poll_hook)
-		sn_napi_post_poll_hook(n);
+	napi_post_poll(n);
+	if (own_stash)
+		sn_frame_stash_end(&stash);
 	if (work >= n->weight || (napi_polling_mode(n) && (napi_state(n) & NAPIF(SCHED))))
 		__napi_schedule(n);
+	napi_poll_exit(n);
 	local_bh_enable();
 	return total + (work > 0 ? work : 0);
 }

@@ -8,7 +8,9 @@
  * listed instance with its weight (64) out of a budget (netdev_budget, 300) within a time limit
  * (netdev_budget_usecs, 2000 µs); running out of either counts time_squeeze and leaves the rest
  * for the next round (softirq restart or ksoftirqd). After each poll the per-CPU tx flush list is
- * flushed (xmit.h) and then, once attached, the XDP flush runs.
+ * flushed (xmit.h) and then, once attached, the XDP flush runs. Every poll (softirq, thread, busy
+ * poll) runs with the polling task's frame head stash (frame.h) and, around the poll callback,
+ * its tx bulk (xmit.h): the napi_alloc_cache lock and each tx queue lock are taken per bulk.
  *
  * Interrupt mode: sn_napi_set_irq() attaches an fd (AF_XDP socket, DPDK rx-interrupt fd) through
  * bh_request_irq(); its handler masks the IRQ and schedules the NAPI; napi_complete_done()
@@ -79,7 +81,17 @@ struct sn_napi {
 	int thread_wake_fd;        /* eventfd the thread sleeps on */
 	volatile bool thread_stop;
 	char name[32];             /* "<port>-<qid>"; thread "napi/<port>-<napi_id>" */
-	struct sn_napi_stats stats; /* written only by whoever owns SCHED */
+	/*
+	 * Written by whoever polls it, also just after a poll that gave SCHED up, when the next
+	 * owner may already write them: relaxed atomics.
+	 */
+	struct sn_napi_stats stats;
+	/*
+	 * Threads inside a poll of this instance. A poll that completes still reads the instance
+	 * afterwards; napi_disable() waits for this to drop to 0 once it owns SCHED, so a device can
+	 * be freed after its stop (the kernel waits for an RCU grace period, synchronize_net()).
+	 */
+	int pollers;
 	void *xdp;                 /* issue 5: the attached program's state for this queue */
 };
 

@@ -50,6 +50,12 @@ void sn_skb_cache_fini(void);
 /* napi_skb_cache_get()/put(): heads. Context: BH. */
 void *sn_skb_cache_get(void);
 void sn_skb_cache_put(void *head);
+/*
+ * napi_skb_cache_get_bulk(): up to @n heads, one lock for all. Return: how many (0 when the
+ * pool is empty too). put_bulk: @n heads back, one lock for all. Context: BH.
+ */
+unsigned int sn_skb_cache_get_bulk(void **heads, unsigned int n);
+void sn_skb_cache_put_bulk(void *const *heads, unsigned int n);
 
 /* __napi_alloc_frag_align(): a fragment of @size bytes (≤ chunk), aligned to 64. NULL if none. */
 void *sn_frag_alloc(uint32_t size);

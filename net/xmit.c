@@ -177,7 +177,7 @@ static void xmit_flush_list_add(struct sn_txq *txq)
 		if (fl->tail)
 			fl->tail->flush_next = txq;
 		else
-			fl->head = txq;
+			WRITE_ONCE(fl->head, txq); /* read unlocked by sn_xmit_flush_pending() */
 		fl->tail = txq;
 	}
 }
@@ -191,7 +191,8 @@ void sn_xmit_flush_pending(void)
 		return;
 	scoped_guard(local_lock_nested_bh, &sn_xmit_flush.bh_lock) {
 		txq = fl->head;
-		fl->head = fl->tail = NULL;
+		WRITE_ONCE(fl->head, NULL);
+		fl->tail = NULL;
 	}
 	for (; txq; txq = next) {
 		struct sn_netdev *dev = txq->dev;
@@ -231,7 +232,7 @@ void __sn_txq_unlist(struct sn_txq *txq)
 			if (prev)
 				prev->flush_next = t->flush_next;
 			else
-				fl->head = t->flush_next;
+				WRITE_ONCE(fl->head, t->flush_next);
 			if (fl->tail == t)
 				fl->tail = prev;
 			txq->flush_next = NULL;
@@ -258,8 +259,80 @@ static __always_inline uint32_t xmit_max_len(const struct sn_netdev *dev, const 
 	return max;
 }
 
+/* The tx bulk of the poll the calling task runs, or NULL (xmit.h). Only that task touches it. */
+static __thread struct sn_xmit_bulk *xmit_bulk;
+
+void sn_xmit_bulk_begin(struct sn_xmit_bulk *b)
+{
+	b->n = 0;
+	b->prev = xmit_bulk;
+	xmit_bulk = b;
+}
+
+/*
+ * Hand the frames of @b to their queues: for the first pending frame's queue, take the tx lock
+ * once, transmit that queue's frames in their order, count, list the queue for the flush and
+ * unlock; then the next queue. The bulk is uninstalled meanwhile, so that anything transmitted
+ * from inside goes direct. Context: BH, no tx lock held.
+ */
+static void xmit_bulk_flush(struct sn_xmit_bulk *b)
+{
+	unsigned int n = b->n;
+	int *recursion = xmit_recursion();
+
+	xmit_bulk = b->prev;
+	for (unsigned int i = 0; i < n; i++) {
+		struct sn_txq *txq = b->q[i].txq;
+		struct sn_netdev *dev;
+		uint64_t bytes = 0;
+		uint32_t packets = 0;
+
+		if (!txq)
+			continue;
+		dev = txq->dev;
+		if (!sn_tx_trylock(txq)) {
+			txq_stat_add(txq, lock_contended, 1);
+			sn_tx_lock(txq);
+		}
+		for (unsigned int j = i; j < n; j++) {
+			struct sn_frame *f = b->q[j].f;
+			uint32_t len = f->len;
+
+			if (b->q[j].txq != txq)
+				continue;
+			b->q[j].txq = NULL;
+			(*recursion)++;
+			if (likely(dev->ops->start_xmit(f, dev, txq) == NETDEV_TX_OK)) {
+				packets++;
+				bytes += len;
+			} else {
+				txq_stat_add(txq, busy, 1);
+				xmit_drop(dev, f, SN_DROP_TX_RING_FULL, -ENOBUFS);
+			}
+			(*recursion)--;
+		}
+		if (packets) {
+			txq_stat_add(txq, packets, packets);
+			txq_stat_add(txq, bytes, bytes);
+			sn_dev_count_tx_n(dev, packets, bytes);
+			xmit_flush_list_add(txq);
+		}
+		sn_tx_unlock(txq);
+	}
+	b->n = 0;
+	xmit_bulk = b;
+}
+
+void sn_xmit_bulk_end(struct sn_xmit_bulk *b)
+{
+	if (b->n)
+		xmit_bulk_flush(b);
+	xmit_bulk = b->prev;
+}
+
 int sn_dev_queue_xmit(struct sn_frame *f, struct sn_netdev *dev)
 {
+	struct sn_xmit_bulk *b = xmit_bulk;
 	bool lltx = dev->flags & SN_DEV_F_LLTX;
 	enum sn_netdev_tx ret;
 	struct sn_txq *txq;
@@ -281,6 +354,19 @@ int sn_dev_queue_xmit(struct sn_frame *f, struct sn_netdev *dev)
 		xmit_crit_ratelimited("Dead loop on virtual device %s, fix it urgently!\n",
 				      dev->name);
 		return xmit_drop(dev, f, SN_DROP_DEAD_LOOP, -ENETDOWN);
+	}
+	if (b) {
+		if (!lltx && !*recursion && dev->ops->tx_flush) {
+			if (unlikely(b->n == SN_XMIT_BULK_MAX))
+				xmit_bulk_flush(b);
+			b->q[b->n].txq = txq;
+			b->q[b->n].f = f;
+			b->n++;
+			return 0;
+		}
+		/* A direct transmit: what this task queued before goes first. */
+		if (b->n)
+			xmit_bulk_flush(b);
 	}
 	if (!lltx && !sn_tx_trylock(txq)) {
 		txq_stat_add(txq, lock_contended, 1);

@@ -66,6 +66,30 @@ void sn_txq_init(struct sn_txq *txq, struct sn_netdev *dev, unsigned int qid);
  */
 int sn_dev_queue_xmit(struct sn_frame *f, struct sn_netdev *dev);
 
+/*
+ * The transmit bulk of a NAPI poll (the tx half of the poll's batching; the kernel takes
+ * HARD_TX_LOCK once per bulk of frames to one queue, sch_direct_xmit()). While a bulk is
+ * installed for the calling task, sn_dev_queue_xmit() called at recursion depth 0 for a device
+ * whose start_xmit() only queues (it has tx_flush, no LLTX) makes every check as usual — carrier,
+ * size, owner, depth, each drop counted — and then only appends the frame to the bulk
+ * (return 0). sn_xmit_bulk_end() (or a full bulk, or a direct transmit by the same task, which
+ * keeps the task's frames in order) hands them over: per tx queue, one taking of its lock,
+ * start_xmit() for each frame in order inside the recursion counter, the counters added once.
+ * The bulk belongs to the task (thread-local), like the frame stash: a task that preempts the
+ * poller transmits directly. Nesting allowed. Context: BH, begin and end in one BH section.
+ */
+#define SN_XMIT_BULK_MAX 64
+struct sn_xmit_bulk {
+	unsigned int n;
+	struct sn_xmit_bulk *prev;
+	struct {
+		struct sn_txq *txq; /* NULL once handed over */
+		struct sn_frame *f;
+	} q[SN_XMIT_BULK_MAX];
+};
+void sn_xmit_bulk_begin(struct sn_xmit_bulk *b);
+void sn_xmit_bulk_end(struct sn_xmit_bulk *b);
+
 /* The current recursion depth (dev_recursion_level()). */
 int sn_dev_recursion_level(void);
 

@@ -120,11 +120,11 @@ void bridge_learn(struct sn_frame *f, const struct sn_pkt *pkt)
 	if ((src[0] & 1) || mac_is_zero(src))
 		return;
 	fdb_key_of(&k, src, bridge_frame_vlan(f, pkt));
-	now = stack_now_ns();
 	v = sn_map_lookup_elem(stack.fdb, &k);
+	if (v && (__atomic_load_n(&v->flags, __ATOMIC_RELAXED) & FDB_F_STATIC))
+		return; /* before the clock read: a static station costs no clock_gettime() */
+	now = stack_now_ns();
 	if (v) {
-		if (__atomic_load_n(&v->flags, __ATOMIC_RELAXED) & FDB_F_STATIC)
-			return;
 		if (__atomic_load_n(&v->dev, __ATOMIC_RELAXED) == (uint32_t)f->dev->index) {
 			__atomic_store_n(&v->seen_ns, now, __ATOMIC_RELAXED);
 			return;
