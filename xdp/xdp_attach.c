@@ -499,8 +499,10 @@ static void (*xdp_prev_post_poll)(struct sn_napi *n);
 
 static void xdp_post_poll(struct sn_napi *n)
 {
-	if (xdp_prev_post_poll)
-		xdp_prev_post_poll(n);
+	void (*prev)(struct sn_napi *) = __atomic_load_n(&xdp_prev_post_poll, __ATOMIC_ACQUIRE);
+
+	if (prev)
+		prev(n);
 	__sn_xdp_poll_ctx_exit();
 }
 
@@ -518,8 +520,10 @@ int sn_xdp_init(void)
 		pthread_mutex_unlock(&xdp_attach_lock);
 		return rc;
 	}
-	if (sn_napi_post_poll_hook != xdp_post_poll) {
-		xdp_prev_post_poll = sn_napi_post_poll_hook;
+	if (__atomic_load_n(&sn_napi_post_poll_hook, __ATOMIC_ACQUIRE) != xdp_post_poll) {
+		__atomic_store_n(&xdp_prev_post_poll,
+				 __atomic_load_n(&sn_napi_post_poll_hook, __ATOMIC_ACQUIRE),
+				 __ATOMIC_RELEASE);
 		__atomic_store_n(&sn_napi_post_poll_hook, xdp_post_poll, __ATOMIC_RELEASE);
 	}
 	__atomic_store_n(&sn_xdp_rx_hook, xdp_rx_hook, __ATOMIC_RELEASE);
@@ -545,9 +549,10 @@ void sn_xdp_fini(void)
 		sn_xdp_detach(dev);
 	__sn_xdp_cpumap_fini();
 	__atomic_store_n(&sn_xdp_rx_hook, NULL, __ATOMIC_RELEASE);
-	if (sn_napi_post_poll_hook == xdp_post_poll)
-		__atomic_store_n(&sn_napi_post_poll_hook, xdp_prev_post_poll, __ATOMIC_RELEASE);
-	xdp_prev_post_poll = NULL;
+	if (__atomic_load_n(&sn_napi_post_poll_hook, __ATOMIC_ACQUIRE) == xdp_post_poll)
+		__atomic_store_n(&sn_napi_post_poll_hook,
+				 __atomic_load_n(&xdp_prev_post_poll, __ATOMIC_ACQUIRE), __ATOMIC_RELEASE);
+	__atomic_store_n(&xdp_prev_post_poll, NULL, __ATOMIC_RELEASE);
 	sn_xdp_synchronize();
 	__sn_xdp_redirect_fini();
 	sn_xdp_map_prog_reap();
