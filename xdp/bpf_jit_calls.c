@@ -214,7 +214,8 @@ static __always_inline uint64_t sn_jit_redirect_slot(uint32_t slot, uint64_t r1,
 
 	if (unlikely((uint64_t)(uintptr_t)m->map != r1 || !m->redirect_ok))
 		return sn_jit_redirect_any(run, r1, r2, r3, r4, r5, cfa, bpf_fp);
-	return (uint64_t)(int64_t)sn_bpf_redirect_map(m->map, r2, r3);
+	return (uint64_t)(int64_t)__sn_bpf_redirect_map(m->map, (enum bpf_map_type)m->type, m->lookup,
+							 r2, r3);
 }
 
 /* One lookup and one redirect entry per table slot. */
@@ -281,6 +282,7 @@ void sn_jit_map_facts_fill(struct sn_jit_state *st, const struct sn_bpf_prog *pr
 
 		m->map = prog->maps[i];
 		m->lookup = sn_map__lookup_fn(m->map);
+		m->type = sn_map__type(m->map);
 		m->key_size = sn_map__key_size(m->map);
 		m->value_size = sn_map__value_size(m->map);
 		m->writable = sn_bpf_map_prog_writable(prog, m->map);

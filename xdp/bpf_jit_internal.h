@@ -38,6 +38,7 @@ typedef uint64_t (*sn_jit_wrapper_fn)(uint64_t, uint64_t, uint64_t, uint64_t, ui
 struct sn_jit_map_facts {
 	struct sn_map *map;
 	sn_jit_lookup_fn lookup; /* the map's own datapath lookup (sn_map__lookup_fn()) */
+	uint32_t type;           /* enum bpf_map_type (sn_map__type()) */
 	uint32_t key_size, value_size;
 	bool writable;    /* sn_bpf_map_prog_writable() */
 	bool lookup_ok;   /* not a cpumap */

@@ -85,6 +85,11 @@ struct sn_map;
 /* The helpers bpf_redirect() and bpf_redirect_map(). Return: XDP_REDIRECT or the fallback. */
 long sn_bpf_redirect(uint32_t ifindex, uint64_t flags);
 long sn_bpf_redirect_map(struct sn_map *map, uint64_t key, uint64_t flags);
+/* The same with the map's type (sn_map__type()) and datapath lookup (sn_map__lookup_fn())
+ * resolved by the caller once, as the JIT does at prepare time. */
+long __sn_bpf_redirect_map(struct sn_map *map, enum bpf_map_type type,
+			   void *(*lookup)(struct sn_map *map, const void *key), uint64_t key,
+			   uint64_t flags);
 /* After XDP_REDIRECT: enqueue @xdp's frame to the recorded target. Return: 0 or -errno. */
 int sn_xdp_do_redirect(struct sn_netdev *dev, struct sn_xdp_buff *xdp,
 		       const struct sn_bpf_prog *prog);

@@ -30,6 +30,7 @@
 #include "bhlock/task.h"
 #include "bhlock/trace.h"
 #include "maps/map.h"
+#include "maps/map_hash.h" /* sn_map__lookup_fn() */
 #include "net/netdev.h"
 #include "net/xmit.h"
 #include "xdp/xdp.h"
@@ -159,8 +160,14 @@ long sn_bpf_redirect(uint32_t ifindex, uint64_t flags)
 
 long sn_bpf_redirect_map(struct sn_map *map, uint64_t key, uint64_t flags)
 {
+	return __sn_bpf_redirect_map(map, sn_map__type(map), sn_map__lookup_fn(map), key, flags);
+}
+
+long __sn_bpf_redirect_map(struct sn_map *map, enum bpf_map_type type,
+			   void *(*lookup)(struct sn_map *map, const void *key), uint64_t key,
+			   uint64_t flags)
+{
 	struct sn_bpf_redirect_info *ri = xdp_ri();
-	enum bpf_map_type type = sn_map__type(map);
 	uint64_t allowed;
 	uint32_t k = (uint32_t)key;
 
@@ -178,7 +185,7 @@ long sn_bpf_redirect_map(struct sn_map *map, uint64_t key, uint64_t flags)
 	if (unlikely(flags & ~(XDP_ACTION_MASK | allowed)))
 		return XDP_ABORTED;
 	/* The keys are 32-bit; a wider key names no entry. */
-	ri->tgt_value = key > UINT32_MAX ? NULL : sn_map_lookup_elem(map, &k);
+	ri->tgt_value = key > UINT32_MAX ? NULL : lookup(map, &k);
 	if (unlikely(!ri->tgt_value) && !(flags & BPF_F_BROADCAST)) {
 		ri->map_id = INT_MAX;
 		ri->map_type = BPF_MAP_TYPE_UNSPEC;
